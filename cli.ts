@@ -1,0 +1,195 @@
+/**
+ * What the subcommands share: flag tables that give both the parser and the
+ * help text, the one place that writes to stdout and stderr, and the one place
+ * that maps errors to a message and an exit code.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { EchoError, UsageError } from "./lib/errors.ts";
+
+/** Exit codes: see the README. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  cannotStart: 3,
+  interrupted: 130,
+} as const;
+
+/** One flag of a subcommand: how it parses and how `--help` shows it. */
+export interface Flag {
+  /** Long name, without the dashes. */
+  name: string;
+  /** One-letter alias. */
+  short?: string;
+  /** A boolean switch, or a flag that takes a value. */
+  type: "boolean" | "string";
+  /** What the value is, in `--help`: `DURATION`, `PORT`. */
+  value?: string;
+  /** The default, as shown in `--help`. */
+  default?: string;
+  /** One line of what it does. */
+  help: string;
+}
+
+/** Flags and positional arguments, as parsed. */
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` against a flag table with `node:util` `parseArgs`.
+ *
+ * @param args The arguments after the subcommand.
+ * @param flags The subcommand's flags.
+ * @param command The subcommand, for error messages.
+ * @param positionals Whether positional arguments are allowed.
+ * @returns The values (strings, booleans, or undefined when not given) and positionals.
+ * @throws {UsageError} For an unknown flag, a missing value or an unexpected argument.
+ */
+export function parseFlags(
+  args: string[],
+  flags: readonly Flag[],
+  command: string,
+  positionals: boolean,
+): Parsed {
+  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {};
+  for (const flag of flags) {
+    options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+  }
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: positionals, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(`${parseErrorMessage(error)} (see "echoprobe ${command} --help")`);
+  }
+}
+
+function parseErrorMessage(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message;
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `Unknown flag "${quoted}"`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const flag = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+      return message.includes("does not take")
+        ? `Flag "${flag}" takes no value`
+        : `Flag "${flag}" needs a value`;
+    }
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `Unexpected argument "${quoted}"`;
+    default:
+      throw error;
+  }
+}
+
+/**
+ * Builds the `--help` text of a subcommand from its flag table.
+ *
+ * @param usage The usage line, after `Usage: `.
+ * @param about What the subcommand does, one paragraph.
+ * @param flags The subcommand's flags.
+ * @param examples Example command lines.
+ * @returns The help text, ending in a newline.
+ */
+export function helpText(
+  usage: string,
+  about: string,
+  flags: readonly Flag[],
+  examples: readonly string[],
+): string {
+  const left = flags.map((flag) =>
+    `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` ${flag.value}` : ""}`
+  );
+  const width = Math.max(...left.map((text) => text.length)) + 2;
+  const rows = flags.map((flag, i) =>
+    `  ${left[i]!.padEnd(width)}${flag.help}${
+      flag.default === undefined ? "" : ` (default: ${flag.default})`
+    }`
+  );
+  return [
+    `Usage: ${usage}`,
+    "",
+    about,
+    "",
+    "Flags:",
+    ...rows,
+    "",
+    "Examples:",
+    ...examples.map((example) => `  ${example}`),
+    "",
+    "Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start, 130 interrupted",
+    "",
+  ].join("\n");
+}
+
+const encoder = new TextEncoder();
+let stdoutOpen = true;
+
+function writeAllSync(file: typeof Deno.stdout, text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+}
+
+/**
+ * Writes a result line to stdout. Once stdout is gone (`echoprobe ... | head -1`),
+ * further results are dropped instead of failing the run.
+ *
+ * @param line One line, without the newline.
+ */
+export function writeResult(line: string): void {
+  if (!stdoutOpen) return;
+  try {
+    writeAllSync(Deno.stdout, `${line}\n`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    stdoutOpen = false;
+  }
+}
+
+/**
+ * Writes text (help, version) to stdout as it is.
+ *
+ * @param text The text, with its newlines.
+ */
+export function writeText(text: string): void {
+  writeResult(text.endsWith("\n") ? text.slice(0, -1) : text);
+}
+
+/**
+ * Writes a log or diagnostic line to stderr.
+ *
+ * @param line One line, without the newline.
+ */
+export function writeLog(line: string): void {
+  writeAllSync(Deno.stderr, `${line}\n`);
+}
+
+/**
+ * The one place that turns an error into a message on stderr and an exit code.
+ *
+ * @param error What a subcommand threw.
+ * @returns The exit code: 2 usage, 3 could not start, 1 anything else.
+ */
+export function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    writeLog(`echoprobe: ${error.message}`);
+    return EXIT.usage;
+  }
+  if (error instanceof EchoError) {
+    writeLog(`echoprobe: ${error.message}`);
+    return error.code === "listen" ? EXIT.cannotStart : EXIT.failed;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    writeLog(`echoprobe: Missing permission: ${(error as Error).message}`);
+    return EXIT.cannotStart;
+  }
+  writeLog(`echoprobe: Unexpected error: ${error instanceof Error ? error.message : error}`);
+  return EXIT.failed;
+}

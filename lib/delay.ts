@@ -1,0 +1,37 @@
+/**
+ * A pause that an `AbortSignal` cuts short, leaving no timer behind.
+ *
+ * @module
+ */
+
+/**
+ * Waits `ms` milliseconds, or less if `signal` aborts first.
+ *
+ * @param ms How long to wait.
+ * @param signal Ends the wait early; its timer is cleared then.
+ * @returns `true` after the full wait, `false` when the signal ended it.
+ *
+ * @example
+ * ```ts
+ * import { delay } from "./delay.ts";
+ *
+ * const controller = new AbortController();
+ * const waited = delay(60_000, controller.signal);
+ * controller.abort();
+ * await waited; // false, at once
+ * ```
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,371 @@
+/**
+ * The echo server: a listener, an accept loop, one echo loop per connection,
+ * a shared deadline timer and a graceful shutdown.
+ *
+ * @module
+ */
+
+import { formatHostPort } from "./address.ts";
+import { DEFAULTS } from "./defaults.ts";
+import { type Deadline, DeadlineTimer } from "./deadline.ts";
+import { delay } from "./delay.ts";
+import { EchoError } from "./errors.ts";
+import { readFull, writeAll } from "./record.ts";
+
+/** `record`: echo each full record of `recordSize` bytes; `stream`: echo bytes as they arrive. */
+export type EchoMode = "record" | "stream";
+
+/** Why a connection closed. */
+export type CloseReason = "eof" | "timeout" | "reset" | "error" | "shutdown";
+
+/** Options of {@linkcode serve}. */
+export interface ServeOptions {
+  /**
+   * Address to listen on.
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /**
+   * Port to listen on; 0 picks a free one (read it from `addr`).
+   * @default {3005}
+   */
+  port?: number;
+  /**
+   * Bytes in one record (record mode).
+   * @default {250}
+   */
+  recordSize?: number;
+  /**
+   * Deadline of each record read and of each echo write; on expiry the connection
+   * closes with reason `timeout`.
+   * @default {30000}
+   */
+  timeoutMs?: number;
+  /**
+   * Length of the queue of connections not yet accepted.
+   * @default {10}
+   */
+  backlog?: number;
+  /**
+   * Record or stream echo.
+   * @default {"record"}
+   */
+  mode?: EchoMode;
+  /**
+   * How long a graceful shutdown lets records in flight finish.
+   * @default {5000}
+   */
+  graceMs?: number;
+  /** Aborting it starts a graceful shutdown, as {@linkcode EchoServer.shutdown}. */
+  signal?: AbortSignal;
+  /** Called once for every connection, as it closes. */
+  onClose?: (info: ConnectionInfo) => void;
+  /** Called when accepting a connection failed; the server goes on accepting. */
+  onAcceptError?: (error: Error) => void;
+}
+
+/** What one connection did, reported as it closes. */
+export interface ConnectionInfo {
+  /** The peer. */
+  remoteAddr: Deno.NetAddr;
+  /** Full records echoed (always 0 in stream mode). */
+  records: number;
+  /** Bytes echoed, partial records included. */
+  bytes: number;
+  /** From accept to close, in milliseconds. */
+  durationMs: number;
+  /** Why it closed. */
+  reason: CloseReason;
+  /** The failure, when `reason` is `reset` or `error`. */
+  error?: Error;
+}
+
+/** Totals over the server's life. */
+export interface ServerSummary {
+  /** Connections accepted. */
+  connections: number;
+  /** Full records echoed. */
+  records: number;
+  /** Bytes echoed. */
+  bytes: number;
+}
+
+/** A running echo server. Dispose of it (`await using`) to close it at once. */
+export interface EchoServer extends AsyncDisposable {
+  /** The address it listens on, with the real port. */
+  readonly addr: Deno.NetAddr;
+  /** Connections open now. */
+  readonly activeConnections: number;
+  /** Connections open now that have read part of a record not yet echoed. */
+  readonly inFlightConnections: number;
+  /** Settles when the server has stopped and every connection is closed. */
+  readonly finished: Promise<ServerSummary>;
+  /**
+   * Stops accepting, closes idle connections, lets records in flight finish for
+   * up to `graceMs`, then closes the rest; all with reason `shutdown`.
+   */
+  shutdown(): Promise<ServerSummary>;
+  /** Stops accepting and closes every connection now, with reason `shutdown`. */
+  close(): Promise<ServerSummary>;
+}
+
+/** Bytes one stream-mode read takes at most. */
+const STREAM_BUFFER_SIZE = 16 * 1024;
+/** Pause after a failed accept (such as too many open files) before the next one. */
+const ACCEPT_RETRY_MS = 100;
+
+/**
+ * Starts an echo server.
+ *
+ * @param options Where to listen and how to echo; see {@linkcode ServeOptions}.
+ * @returns The running server.
+ * @throws {EchoError} Code `listen` when the address cannot be bound (in use,
+ *   permission denied, not an address of this machine); the `cause` is Deno's error.
+ *
+ * @example Echo one record
+ * ```ts
+ * import { serve } from "./server.ts";
+ * import { readFull } from "./record.ts";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0 });
+ * using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+ * await conn.write(new Uint8Array(250).fill(42));
+ * const echo = new Uint8Array(250);
+ * await readFull(conn, echo); // 250 bytes of 42
+ * ```
+ */
+export function serve(options: ServeOptions = {}): EchoServer {
+  return new Server(options);
+}
+
+/** The state of one connection. */
+interface Connection {
+  readonly conn: Deno.TcpConn;
+  readonly deadline: Deadline;
+  /** Waiting for a record (or stream bytes) to begin: safe to close on shutdown. */
+  idle: boolean;
+  records: number;
+  bytes: number;
+}
+
+class Server implements EchoServer {
+  readonly addr: Deno.NetAddr;
+  readonly finished: Promise<ServerSummary>;
+  readonly #listener: Deno.TcpListener;
+  readonly #options: ServeOptions;
+  readonly #recordSize: number;
+  readonly #timer: DeadlineTimer;
+  readonly #active = new Set<Connection>();
+  readonly #totals: ServerSummary = { connections: 0, records: 0, bytes: 0 };
+  /** Aborts when the server starts stopping: ends the accept loop and its retry pause. */
+  readonly #stopping = new AbortController();
+  #accepting = true;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #resolveFinished!: (summary: ServerSummary) => void;
+
+  constructor(options: ServeOptions) {
+    this.#options = options;
+    this.#recordSize = options.recordSize ?? DEFAULTS.recordSize;
+    this.#timer = new DeadlineTimer(options.timeoutMs ?? DEFAULTS.timeoutMs);
+    const hostname = options.hostname ?? DEFAULTS.hostname;
+    const port = options.port ?? DEFAULTS.port;
+    try {
+      // Deno sets SO_REUSEADDR on TCP listeners (Unix), so a restart binds at once.
+      this.#listener = Deno.listen({
+        hostname,
+        port,
+        tcpBacklog: options.backlog ?? DEFAULTS.backlog,
+      });
+    } catch (error) {
+      throw new EchoError("listen", listenMessage(hostname, port, error), { cause: error });
+    }
+    this.addr = this.#listener.addr;
+    this.finished = new Promise((resolve) => this.#resolveFinished = resolve);
+    options.signal?.addEventListener("abort", this.#onSignal, { once: true });
+    if (options.signal?.aborted) this.shutdown();
+    this.#acceptLoop();
+  }
+
+  get activeConnections(): number {
+    return this.#active.size;
+  }
+
+  get inFlightConnections(): number {
+    let count = 0;
+    for (const connection of this.#active) if (!connection.idle) count++;
+    return count;
+  }
+
+  shutdown(): Promise<ServerSummary> {
+    if (this.#stopAccepting()) {
+      for (const connection of this.#active) {
+        if (connection.idle) connection.deadline.abort(SHUTDOWN);
+      }
+      if (this.#active.size > 0) {
+        this.#graceTimer = setTimeout(
+          () => this.close(),
+          this.#options.graceMs ?? DEFAULTS.graceMs,
+        );
+      }
+    }
+    return this.finished;
+  }
+
+  close(): Promise<ServerSummary> {
+    this.#stopAccepting();
+    for (const connection of this.#active) connection.deadline.abort(SHUTDOWN);
+    return this.finished;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  readonly #onSignal = () => this.shutdown();
+
+  /** @returns `true` the first time, when it did stop accepting. */
+  #stopAccepting(): boolean {
+    if (this.#stopping.signal.aborted) return false;
+    this.#stopping.abort();
+    this.#listener.close();
+    return true;
+  }
+
+  async #acceptLoop(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#stopping.signal.aborted) break; // the listener was closed by us
+        this.#options.onAcceptError?.(error as Error);
+        await delay(ACCEPT_RETRY_MS, this.#stopping.signal);
+        continue;
+      }
+      this.#totals.connections++;
+      this.#handle(conn);
+    }
+    this.#accepting = false;
+    this.#settleIfDone();
+  }
+
+  async #handle(conn: Deno.TcpConn): Promise<void> {
+    const startedAt = performance.now();
+    const connection: Connection = {
+      conn,
+      deadline: this.#timer.start(),
+      idle: true,
+      records: 0,
+      bytes: 0,
+    };
+    const { signal } = connection.deadline;
+    // Closing the connection is what makes a waiting read or write give up.
+    const onAbort = () => conn.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#active.add(connection);
+    if (this.#stopping.signal.aborted) connection.deadline.abort(SHUTDOWN);
+
+    let reason: CloseReason;
+    let failure: Error | undefined;
+    try {
+      conn.setNoDelay(true);
+      reason = this.#options.mode === "stream"
+        ? await this.#echoStream(connection)
+        : await this.#echoRecords(connection);
+    } catch (error) {
+      reason = closeReason(error, signal);
+      if (reason === "reset" || reason === "error") failure = error as Error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      if (!signal.aborted) conn.close();
+      connection.deadline[Symbol.dispose]();
+      this.#active.delete(connection);
+    }
+
+    this.#totals.records += connection.records;
+    this.#totals.bytes += connection.bytes;
+    const info: ConnectionInfo = {
+      remoteAddr: conn.remoteAddr,
+      records: connection.records,
+      bytes: connection.bytes,
+      durationMs: performance.now() - startedAt,
+      reason,
+    };
+    if (failure) info.error = failure;
+    this.#options.onClose?.(info);
+    this.#settleIfDone();
+  }
+
+  /** Echoes full records until end of stream, then the partial record, if any. */
+  async #echoRecords(connection: Connection): Promise<CloseReason> {
+    const { conn, deadline } = connection;
+    const { signal } = deadline;
+    const buffer = new Uint8Array(this.#recordSize);
+    while (!this.#stopping.signal.aborted) {
+      connection.idle = true;
+      deadline.renew();
+      const first = await conn.read(buffer);
+      if (first === null) return "eof";
+      connection.idle = false;
+      // Most records arrive in one read: skip the loop's call for them.
+      const filled = first === buffer.length ? first : await readFull(conn, buffer, signal, first);
+      deadline.renew();
+      await writeAll(conn, filled === buffer.length ? buffer : buffer.subarray(0, filled), signal);
+      connection.bytes += filled;
+      if (filled < buffer.length) return "eof";
+      connection.records++;
+    }
+    return "shutdown";
+  }
+
+  /** Echoes bytes as they arrive (RFC 862) until end of stream. */
+  async #echoStream(connection: Connection): Promise<CloseReason> {
+    const { conn, deadline } = connection;
+    const buffer = new Uint8Array(STREAM_BUFFER_SIZE);
+    while (!this.#stopping.signal.aborted) {
+      connection.idle = true;
+      deadline.renew();
+      const n = await conn.read(buffer);
+      if (n === null) return "eof";
+      connection.idle = false;
+      deadline.renew();
+      await writeAll(conn, buffer.subarray(0, n), deadline.signal);
+      connection.bytes += n;
+    }
+    return "shutdown";
+  }
+
+  #settleIfDone(): void {
+    if (this.#accepting || this.#active.size > 0) return;
+    clearTimeout(this.#graceTimer);
+    this.#options.signal?.removeEventListener("abort", this.#onSignal);
+    this.#resolveFinished({ ...this.#totals });
+  }
+}
+
+/** The abort reason of connections closed by a shutdown. */
+const SHUTDOWN = new DOMException("Server shutting down", "AbortError");
+
+function closeReason(error: unknown, signal: AbortSignal): CloseReason {
+  if (signal.aborted) return signal.reason === SHUTDOWN ? "shutdown" : "timeout";
+  if (
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe
+  ) {
+    return "reset";
+  }
+  return "error";
+}
+
+function listenMessage(hostname: string, port: number, error: unknown): string {
+  const where = `"${formatHostPort(hostname, port)}"`;
+  if (error instanceof Deno.errors.AddrInUse) return `Cannot listen on ${where}: address in use`;
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `Cannot listen on ${where}: permission denied`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Cannot listen on ${where}: not an address of this machine`;
+  }
+  return `Cannot listen on ${where}: ${(error as Error).message}`;
+}

@@ -1,0 +1,65 @@
+/**
+ * `echoprobe <server|client|help|version>`: picks the subcommand, sets the exit code.
+ *
+ * @module
+ */
+
+import denoJson from "./deno.json" with { type: "json" };
+import { EXIT, reportError, writeLog, writeText } from "./cli.ts";
+import { clientCommand } from "./client.ts";
+import { UsageError } from "./lib/errors.ts";
+import { serverCommand } from "./server.ts";
+
+const HELP = `echoprobe ${denoJson.version}: a TCP echo server and a probe that checks the echo
+
+Usage:
+  echoprobe server [flags]            run an echo server (default port 3005)
+  echoprobe client [flags] HOST[:PORT] probe an echo server
+  echoprobe help | --help             show this help
+  echoprobe version | --version       show the version
+
+"echoprobe server --help" and "echoprobe client --help" list each one's flags.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start, 130 interrupted
+`;
+
+/**
+ * Runs echoprobe with the given arguments.
+ *
+ * @param args The command line, without the program.
+ * @returns The exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "server":
+        return await serverCommand(rest);
+      case "client":
+        return await clientCommand(rest);
+      case "help":
+      case "--help":
+      case "-h":
+        writeText(HELP);
+        return EXIT.ok;
+      case "version":
+      case "--version":
+      case "-V":
+        writeText(`echoprobe ${denoJson.version} (deno ${Deno.version.deno})\n`);
+        return EXIT.ok;
+      case undefined:
+        writeLog(HELP.trimEnd());
+        return EXIT.usage;
+      default:
+        throw new UsageError(
+          `Unknown command "${command}": expected server, client, help or version`,
+        );
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+import { CliServer, drain, readRecord, runCli } from "./helpers.ts";
+
+/** Asserts a usage error as users see it: one line on stderr, nothing on stdout, exit 2. */
+function assertUsageError(
+  output: { code: number; stdout: string; stderr: string },
+  pattern: RegExp,
+) {
+  assert.equal(output.code, 2, output.stderr);
+  assert.equal(output.stdout, "");
+  const lines = output.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line expected, got:\n${output.stderr}`);
+  assert.match(lines[0]!, /^echoprobe: /);
+  assert.match(lines[0]!, pattern);
+}
+
+Deno.test("CLI: --help of each subcommand lists every flag with its default", async () => {
+  const server = await runCli(["server", "--help"]);
+  assert.equal(server.code, 0);
+  for (
+    const text of [
+      "--host ADDR",
+      "(default: 0.0.0.0)",
+      "--port PORT",
+      "(default: 3005)",
+      "--size BYTES",
+      "(default: 250)",
+      "--timeout DURATION",
+      "(default: 30s)",
+      "--backlog N",
+      "(default: 10)",
+      "--grace DURATION",
+      "(default: 5s)",
+      "--stream",
+      "--json",
+      "Exit codes:",
+    ]
+  ) {
+    assert.ok(server.stdout.includes(text), `server --help lacks "${text}"`);
+  }
+  const client = await runCli(["client", "-h"]);
+  assert.equal(client.code, 0);
+  for (
+    const text of [
+      "HOST[:PORT]",
+      "--port PORT",
+      "--size BYTES",
+      "--timeout DURATION",
+      "--count N",
+      "(default: 1)",
+      "--interval DURATION",
+      "(default: 1s)",
+      "--json",
+    ]
+  ) {
+    assert.ok(client.stdout.includes(text), `client --help lacks "${text}"`);
+  }
+  const main = await runCli(["--help"]);
+  assert.equal(main.code, 0);
+  assert.match(main.stdout, /echoprobe server \[flags\]/);
+  assert.match(main.stdout, /echoprobe client \[flags\] HOST\[:PORT\]/);
+});
+
+Deno.test("CLI: --version prints the version of deno.json and the Deno it runs on", async () => {
+  const output = await runCli(["--version"]);
+  assert.equal(output.code, 0);
+  assert.equal(output.stdout, `echoprobe ${denoJson.version} (deno ${Deno.version.deno})\n`);
+});
+
+Deno.test("CLI: no subcommand prints the help on stderr and exits 2", async () => {
+  const output = await runCli([]);
+  assert.equal(output.code, 2);
+  assert.equal(output.stdout, "");
+  assert.match(output.stderr, /^echoprobe \d+\.\d+\.\d+: /);
+});
+
+Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["frobnicate"], /Unknown command "frobnicate": expected server, client, help or version/],
+    [["server", "--port", "70000"], /Invalid --port "70000": expected a whole number from 0 to/],
+    [["server", "--size", "0"], /Invalid --size "0": expected a size from 1 to 67108864 bytes/],
+    [["server", "--size", "65MiB"], /Invalid --size "65MiB"/],
+    [["server", "--timeout", "abc"], /Invalid --timeout "abc": expected a duration/],
+    [["server", "--backlog", "0"], /Invalid --backlog "0"/],
+    [["server", "--grace", "-1s"], /Flag "--grace" needs a value|Invalid --grace/],
+    [["server", "--bogus"], /Unknown flag "--bogus" \(see "echoprobe server --help"\)/],
+    [["server", "--port"], /Flag "--port" needs a value/],
+    [["server", "--json=yes"], /Flag "--json" takes no value/],
+    [["server", "extra"], /Unexpected argument "extra"/],
+    [["client"], /Missing HOST \(see "echoprobe client --help"\)/],
+    [["client", "a", "b"], /Expected one HOST, got 2: "a", "b"/],
+    [["client", "127.0.0.1:70000"], /Invalid port "70000"/],
+    [["client", "127.0.0.1:4000", "--port", "4001"], /Port given twice/],
+    [["client", "127.0.0.1", "--count", "0"], /Invalid --count "0"/],
+    [["client", "127.0.0.1", "--size", "17MiB"], /Invalid --size "17MiB"/],
+    [["client", "127.0.0.1", "--interval", "1x"], /Invalid --interval "1x"/],
+    [["client", "127.0.0.1", "--timeout", "0s"], /Invalid --timeout "0s"/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" "), async () => assertUsageError(await runCli(args), pattern));
+  }
+});
+
+Deno.test("CLI: a server exchanges with a client, logs the connection, and stops on SIGTERM", async () => {
+  await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0"]);
+  assert.match(server.readyLine, /^echoprobe server listening on 127\.0\.0\.1:\d+$/);
+  const client = await runCli(["client", `127.0.0.1:${server.port}`]);
+  assert.equal(client.code, 0, client.stderr);
+  assert.match(
+    client.stdout,
+    new RegExp(`^250 bytes from 127\\.0\\.0\\.1:${server.port}: seq=1 time=\\d+\\.?\\d* ms\\n$`),
+  );
+  assert.equal(client.stderr, "");
+  const closeLine = await server.stderr.line();
+  assert.match(
+    closeLine ?? "",
+    /^closed 127\.0\.0\.1:\d+ records=1 bytes=250 duration=[\d.]+ms reason=eof$/,
+  );
+  const stopped = await server.stop("SIGTERM");
+  assert.equal(stopped.code, 0);
+  assert.equal(stopped.stdout, "echoprobe server stopped: connections=1 records=1 bytes=250\n");
+});
+
+Deno.test("CLI: SIGINT closes an idle connection with reason shutdown and exits 0", async () => {
+  await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0", "--json"]);
+  assert.match(server.readyLine, /^\{"event":"listening","host":"127.0.0.1","port":\d+\}$/);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array(250).fill(1));
+  await readRecord(conn, 250); // the server has accepted it and is idle on it
+  const stopped = await server.stop("SIGINT");
+  await drain(conn);
+  assert.equal(stopped.code, 0);
+  const events = stopped.stderr.trimEnd().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(events[0], { event: "stopping", active: 1 });
+  assert.equal(events[1].event, "close");
+  assert.equal(events[1].reason, "shutdown");
+  assert.equal(events[1].records, 1);
+  assert.equal(typeof events[1].durationMs, "number");
+  assert.deepEqual(JSON.parse(stopped.stdout), {
+    event: "summary",
+    connections: 1,
+    records: 1,
+    bytes: 250,
+  });
+});
+
+Deno.test("CLI: the server closes a stalled connection at --timeout", async () => {
+  await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0", "-t", "200ms"]);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array(10));
+  await drain(conn);
+  assert.match(await server.stderr.line() ?? "", /records=0 bytes=0 .* reason=timeout$/);
+});
+
+Deno.test("CLI: a port in use is one line and exit 3", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = taken.addr.port;
+  const output = await runCli(["server", "--host", "127.0.0.1", "--port", String(port)]);
+  assert.equal(output.code, 3);
+  assert.equal(output.stdout, "");
+  assert.equal(output.stderr, `echoprobe: Cannot listen on "127.0.0.1:${port}": address in use\n`);
+});
+
+Deno.test("CLI: the client reports a refused connection and exits 1", async () => {
+  const port = (() => {
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    return listener.addr.port;
+  })();
+  const text = await runCli(["client", "127.0.0.1", "--port", String(port)]);
+  assert.equal(text.code, 1);
+  assert.equal(text.stdout, "seq=1 connection refused\n");
+  const json = await runCli(["client", `127.0.0.1:${port}`, "--json"]);
+  assert.equal(json.code, 1);
+  assert.deepEqual(JSON.parse(json.stdout), {
+    seq: 1,
+    ok: false,
+    host: "127.0.0.1",
+    error: { code: "refused", message: "Connection refused" },
+  });
+});
+
+Deno.test("CLI: --count probes --interval apart, one JSON object each", async () => {
+  await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0"]);
+  const output = await runCli([
+    "client",
+    "localhost",
+    "--port",
+    String(server.port),
+    "--count",
+    "3",
+    "--interval",
+    "10ms",
+    "--size",
+    "1KiB",
+    "--json",
+  ]);
+  assert.equal(output.code, 0, output.stderr);
+  const probes = output.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(probes.map((probe) => probe.seq), [1, 2, 3]);
+  for (const probe of probes) {
+    assert.equal(probe.ok, true);
+    assert.equal(probe.host, "localhost");
+    assert.equal(probe.address, "127.0.0.1");
+    assert.equal(probe.port, server.port);
+    assert.equal(probe.bytes, 1024);
+    assert.match(probe.local, /^127\.0\.0\.1:\d+$/);
+    for (const field of ["resolveMs", "connectMs", "echoMs", "timeMs"]) {
+      assert.equal(typeof probe[field], "number", field);
+    }
+  }
+});

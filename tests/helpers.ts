@@ -1,0 +1,208 @@
+/**
+ * Test helpers: run `main.ts` as users do, and small misbehaving servers.
+ *
+ * @module
+ */
+
+import { readFull } from "../lib/record.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** What a finished CLI run printed, and its exit code. */
+export interface CliOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `main.ts` with `args` to completion. */
+export async function runCli(args: string[]): Promise<CliOutput> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Reads lines from a stream of bytes. */
+export class LineReader {
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffered = "";
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** The next full line, or `undefined` at end of stream. */
+  async line(): Promise<string | undefined> {
+    for (;;) {
+      const newline = this.#buffered.indexOf("\n");
+      if (newline !== -1) {
+        const line = this.#buffered.slice(0, newline);
+        this.#buffered = this.#buffered.slice(newline + 1);
+        return line;
+      }
+      const { value, done } = await this.#reader.read();
+      if (done) return undefined;
+      this.#buffered += value;
+    }
+  }
+
+  /** Reads to the end; returns the lines not read before, each with its newline. */
+  async rest(): Promise<string> {
+    let rest = "";
+    for (let line = await this.line(); line !== undefined; line = await this.line()) {
+      rest += `${line}\n`;
+    }
+    return rest + this.#buffered;
+  }
+}
+
+/** `echoprobe server` running in a child process. */
+export class CliServer implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly stdout: LineReader;
+  readonly stderr: LineReader;
+  /** The port from the "listening" line. */
+  port = 0;
+  /** The first stdout line. */
+  readyLine = "";
+
+  private constructor(args: string[]) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", MAIN, "server", ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.stdout = new LineReader(this.child.stdout);
+    this.stderr = new LineReader(this.child.stderr);
+  }
+
+  /** Starts a server with `args` (add `--port 0`) and waits for its listening line. */
+  static async start(args: string[]): Promise<CliServer> {
+    const server = new CliServer(args);
+    const line = await server.stdout.line();
+    if (line === undefined) {
+      const stderr = await server.stderr.rest();
+      await server.child.status;
+      throw new Error(`server did not start: ${stderr}`);
+    }
+    server.readyLine = line;
+    const json = line.startsWith("{");
+    server.port = json ? JSON.parse(line).port : Number(/:(\d+)$/.exec(line)?.[1]);
+    return server;
+  }
+
+  /** Sends `signal`, waits for the exit, returns what it printed after the ready line. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<CliOutput> {
+    this.child.kill(signal);
+    const [stdout, stderr, status] = await Promise.all([
+      this.stdout.rest(),
+      this.stderr.rest(),
+      this.child.status,
+    ]);
+    return { code: status.code, stdout, stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // already exited
+    }
+    await Promise.all([this.stdout.rest(), this.stderr.rest(), this.child.status]);
+  }
+}
+
+/**
+ * A loopback server that answers each connection with `respond`, for clients
+ * facing misbehaving servers. Closing it waits for the handlers to finish.
+ */
+export class FakeServer implements AsyncDisposable {
+  readonly listener: Deno.TcpListener;
+  /** Settles when the first connection is accepted. */
+  readonly accepted: Promise<void>;
+  readonly #handlers: Promise<void>[] = [];
+  readonly #accepting: Promise<void>;
+
+  readonly #release = Promise.withResolvers<void>();
+
+  /**
+   * @param respond Handles one connection; `released` settles when the server is
+   *   disposed, for handlers that hold a connection open to the end.
+   */
+  constructor(respond: (conn: Deno.TcpConn, released: Promise<void>) => Promise<void>) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.listener = listener;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.accepted = promise;
+    this.#accepting = (async () => {
+      for await (const conn of listener) {
+        resolve();
+        this.#handlers.push((async () => {
+          try {
+            await respond(conn, this.#release.promise);
+          } finally {
+            conn.close();
+          }
+        })());
+      }
+    })();
+  }
+
+  get port(): number {
+    return this.listener.addr.port;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.listener.close();
+    this.#release.resolve();
+    await this.#accepting;
+    await Promise.all(this.#handlers);
+  }
+}
+
+/** Reads one record of `size` bytes from `conn`, or fewer at end of stream. */
+export async function readRecord(conn: Deno.Conn, size: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(size);
+  const n = await readFull(conn, buffer);
+  return buffer.subarray(0, n);
+}
+
+/** Waits until `conn` reaches end of stream, discarding what arrives. */
+export async function drain(conn: Deno.Conn): Promise<void> {
+  const buffer = new Uint8Array(4096);
+  while (await conn.read(buffer) !== null) { /* discard */ }
+}
+
+/** Whether this machine has an IPv6 loopback to listen on. */
+export function hasIpv6Loopback(): boolean {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until `condition()` holds, checking after each turn of the event loop
+ * (not a fixed sleep); fails after `timeoutMs`.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000) {
+  const started = performance.now();
+  while (!condition()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
