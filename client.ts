@@ -1,16 +1,25 @@
 /**
- * `echoprobe client`: flags to {@linkcode ProbeOptions}, one line per probe.
+ * `echoprobe client`: flags to {@linkcode SeriesOptions}, a line per probe, a summary.
  *
  * @module
  */
 
-import { EXIT, type Flag, helpText, parseFlags, writeResult, writeText } from "./cli.ts";
-import { parseHostPort } from "./lib/address.ts";
+import {
+  EXIT,
+  type Flag,
+  helpText,
+  type Parsed,
+  parseFlags,
+  writeResult,
+  writeText,
+} from "./cli.ts";
+import { formatHostPort, parseHostPort } from "./lib/address.ts";
 import { DEFAULTS, MAX_PROBE_SIZE } from "./lib/defaults.ts";
-import { delay } from "./lib/delay.ts";
-import { ProbeError, UsageError } from "./lib/errors.ts";
-import { formatProbe, formatProbeFailure } from "./lib/format.ts";
-import { probe, type ProbeOptions } from "./lib/probe.ts";
+import { UsageError } from "./lib/errors.ts";
+import { formatOutcome, formatSummary, type LineStyle } from "./lib/format.ts";
+import { parsePayload, type PayloadSpec } from "./lib/payload.ts";
+import { probeSeries, type SeriesEnd, type SeriesOptions } from "./lib/series.ts";
+import { ProbeStats } from "./lib/stats.ts";
 import { formatDuration, parseByteSize, parseDuration, parseInteger } from "./lib/units.ts";
 
 const FLAGS: readonly Flag[] = [
@@ -23,6 +32,47 @@ const FLAGS: readonly Flag[] = [
     help: "Server port, when HOST carries none",
   },
   {
+    name: "count",
+    short: "c",
+    type: "string",
+    value: "N",
+    default: String(DEFAULTS.count),
+    help: "Probes to send; 0 sends until Ctrl-C, --deadline or --until-ok",
+  },
+  {
+    name: "interval",
+    short: "i",
+    type: "string",
+    value: "DURATION",
+    default: formatDuration(DEFAULTS.intervalMs),
+    help: "From the start of one probe to the start of the next",
+  },
+  {
+    name: "deadline",
+    short: "w",
+    type: "string",
+    value: "DURATION",
+    help: "Stop after this long, whatever the count",
+  },
+  {
+    name: "timeout",
+    short: "t",
+    type: "string",
+    value: "DURATION",
+    default: formatDuration(DEFAULTS.timeoutMs),
+    help: "Deadline of the connect, and separately of each echo",
+  },
+  {
+    name: "until-ok",
+    type: "boolean",
+    help: "Stop at the first good probe and exit 0 (exit 1 if none by --deadline)",
+  },
+  {
+    name: "reuse",
+    type: "boolean",
+    help: "One connection for all probes (reconnects once if it drops); measures echo alone",
+  },
+  {
     name: "size",
     short: "s",
     type: "string",
@@ -31,69 +81,76 @@ const FLAGS: readonly Flag[] = [
     help: "Bytes per probe (KiB, MiB allowed; at most 16MiB)",
   },
   {
-    name: "timeout",
-    short: "t",
+    name: "payload",
     type: "string",
-    value: "DURATION",
-    default: formatDuration(DEFAULTS.timeoutMs),
-    help: "Deadline of the connect, and separately of the echo",
+    value: "KIND",
+    default: "random",
+    help: "random (differs per probe), zeros, ascii, hex:DEADBEEF, or @FILE (its bytes)",
   },
   {
-    name: "count",
-    short: "c",
+    name: "seed",
     type: "string",
     value: "N",
-    default: String(DEFAULTS.count),
-    help: "Probes to send, each on a new connection",
+    help: "Seed of the random payload, to reproduce a run (default: a random one, shown)",
   },
+  { name: "ipv4", short: "4", type: "boolean", help: "Use IPv4 addresses only" },
+  { name: "ipv6", short: "6", type: "boolean", help: "Use IPv6 addresses only" },
   {
-    name: "interval",
-    short: "i",
-    type: "string",
-    value: "DURATION",
-    default: formatDuration(DEFAULTS.intervalMs),
-    help: "Pause between probes",
+    name: "resolve",
+    type: "boolean",
+    help: "Resolve HOST again before every probe, and point out a changed address",
   },
-  { name: "json", type: "boolean", help: "One JSON object per probe on stdout" },
+  { name: "json", type: "boolean", help: "JSON lines on stdout: one per probe, then a summary" },
+  { name: "quiet", short: "q", type: "boolean", help: "Print the summary only" },
+  {
+    name: "max-loss",
+    type: "string",
+    value: "PCT",
+    help: "Exit 1 only when the loss is above PCT percent (default: any failure)",
+  },
   { name: "help", short: "h", type: "boolean", help: "Show this help" },
 ];
 
 const HELP = helpText(
   "echoprobe client [flags] HOST[:PORT]",
   [
-    "Probes an echo server: connects, sends --size bytes of a pattern unique to",
-    "each probe, reads them back and checks every byte. HOST is a dotted IPv4",
-    "address, an IPv6 literal ([::1]:3005, or ::1 with --port) or a name, resolved",
-    "as the system does (/etc/hosts included). One line per probe on stdout, ping",
-    "style; exit 0 when every probe succeeded, 1 when any failed.",
+    "Probes an echo server: connects, sends --size bytes, reads them back, checks",
+    "every byte, and times resolve, connect, first echoed byte and full echo. HOST",
+    "is a dotted IPv4 address, an IPv6 literal ([::1]:3005, or ::1 with --port) or",
+    "a name, resolved as the system does (/etc/hosts included). One line per probe",
+    "and a summary on stdout (Ctrl-C prints the summary too, then exits 130); exit",
+    "0 when every probe succeeded, 1 when any failed (see --max-loss, --until-ok).",
   ].join("\n"),
   FLAGS,
   [
     "echoprobe client 127.0.0.1",
     "echoprobe client [::1]:3005 --count 5 --interval 200ms",
-    "echoprobe client example.internal --port 7 --size 4KiB --timeout 2s --json",
+    "echoprobe client db.internal:5432 --count 0 --deadline 60s --until-ok --quiet",
+    "echoprobe client lb.example --resolve --count 10 --json | jq .address",
+    "echoprobe client 10.0.0.7 --reuse --count 100 --interval 10ms --max-loss 1",
+    "echoprobe client 10.0.0.7 --payload @firmware.bin --timeout 5s",
   ],
 );
 
 interface ClientPlan {
-  probe: ProbeOptions;
-  count: number;
-  intervalMs: number;
-  json: boolean;
+  series: SeriesOptions;
+  target: string;
+  seed: number;
+  /** The payload as the header shows it. */
+  payloadLabel: string;
+  quiet: boolean;
+  maxLossPct: number | undefined;
+  style: LineStyle;
 }
 
 /**
- * Turns the client's flags and HOST into a plan of probes.
+ * Turns the client's flags and HOST into a plan.
  *
- * @param values The parsed flags.
- * @param positionals The positional arguments: exactly one HOST.
- * @returns The probe options, how many, how far apart, and the output form.
+ * @param parsed The parsed flags and positionals (exactly one HOST).
+ * @returns What to probe, how, and how to report it.
  * @throws {UsageError} For a missing or extra HOST, or a value out of range.
  */
-function clientPlan(
-  values: Record<string, string | boolean | undefined>,
-  positionals: string[],
-): ClientPlan {
+async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> {
   const text = (name: string) => values[name] as string | undefined;
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -108,58 +165,144 @@ function clientPlan(
   if (portFlag !== undefined && target.port !== port) {
     throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${port}`);
   }
+  if (values.ipv4 && values.ipv6) throw new UsageError("Give -4 or -6, not both");
+  const duration = (name: string) => {
+    const value = text(name);
+    return value === undefined ? undefined : parseDuration(value, `--${name}`);
+  };
+  const { payload, size } = await payloadAndSize(text("payload"), text("size"));
+  const seed = text("seed") === undefined
+    ? crypto.getRandomValues(new Uint32Array(1))[0]!
+    : parseInteger(text("seed")!, "--seed", 0, 2 ** 32 - 1);
+  const maxLoss = text("max-loss");
+  const maxLossPct = maxLoss === undefined ? undefined : Number(maxLoss);
+  if (maxLossPct !== undefined && !(/^\d+(\.\d+)?$/.test(maxLoss!) && maxLossPct <= 100)) {
+    throw new UsageError(`Invalid --max-loss "${maxLoss}": expected a percentage from 0 to 100`);
+  }
+
+  const series: SeriesOptions = {
+    hostname: target.hostname,
+    port: target.port,
+    size,
+    payload,
+    seed,
+    timeoutMs: duration("timeout") ?? DEFAULTS.timeoutMs,
+    count: parseInteger(text("count") ?? String(DEFAULTS.count), "--count", 0, 1_000_000_000),
+    intervalMs: duration("interval") ?? DEFAULTS.intervalMs,
+    reuse: values.reuse === true,
+    resolveEach: values.resolve === true,
+    untilOk: values["until-ok"] === true,
+  };
+  const deadlineMs = duration("deadline");
+  if (deadlineMs !== undefined) series.deadlineMs = deadlineMs;
+  if (values.ipv4) series.family = 4;
+  if (values.ipv6) series.family = 6;
+  const json = values.json === true;
   return {
-    probe: {
-      hostname: target.hostname,
-      port: target.port,
-      size: parseByteSize(text("size") ?? String(DEFAULTS.recordSize), "--size", MAX_PROBE_SIZE),
-      timeoutMs: text("timeout")
-        ? parseDuration(text("timeout")!, "--timeout")
-        : DEFAULTS.timeoutMs,
-    },
-    count: parseInteger(text("count") ?? String(DEFAULTS.count), "--count", 1, 1_000_000_000),
-    intervalMs: text("interval")
-      ? parseDuration(text("interval")!, "--interval")
-      : DEFAULTS.intervalMs,
-    json: values.json === true,
+    series,
+    target: formatHostPort(target.hostname, target.port),
+    seed,
+    payloadLabel: payload.kind === "random"
+      ? `random payload (seed ${seed})`
+      : `payload ${text("payload")}`,
+    quiet: values.quiet === true,
+    maxLossPct,
+    style: { json, color: !json && Deno.stdout.isTerminal() && !Deno.noColor },
   };
 }
 
+/** The payload and its size, from `--payload` and `--size` (`@FILE` sets the size). */
+async function payloadAndSize(
+  payloadFlag: string | undefined,
+  sizeFlag: string | undefined,
+): Promise<{ payload: PayloadSpec; size: number }> {
+  if (!payloadFlag?.startsWith("@")) {
+    return {
+      payload: parsePayload(payloadFlag ?? "random"),
+      size: parseByteSize(sizeFlag ?? String(DEFAULTS.recordSize), "--size", MAX_PROBE_SIZE),
+    };
+  }
+  const path = payloadFlag.slice(1);
+  if (sizeFlag !== undefined) {
+    throw new UsageError(`Give --size or --payload @FILE, not both: the file sets the size`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new UsageError(`Reading "${path}" needs read permission: run with --allow-read`);
+    }
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
+    throw new UsageError(`Cannot read --payload "${payloadFlag}": ${reason}`);
+  }
+  if (bytes.length === 0 || bytes.length > MAX_PROBE_SIZE) {
+    throw new UsageError(
+      `Invalid --payload "${payloadFlag}": the file has ${bytes.length} bytes, expected 1 to ${MAX_PROBE_SIZE}`,
+    );
+  }
+  return { payload: { kind: "bytes", bytes }, size: bytes.length };
+}
+
+/** The exit code of a finished run. */
+function exitCode(plan: ClientPlan, stats: ProbeStats, end: SeriesEnd): number {
+  if (end.stoppedBy === "signal") return EXIT.interrupted;
+  const { transmitted, received, lossPct } = stats.summary();
+  if (plan.series.untilOk) return end.stoppedBy === "ok" ? EXIT.ok : EXIT.failed;
+  if (received === 0) return EXIT.failed;
+  if (plan.maxLossPct !== undefined) return lossPct > plan.maxLossPct ? EXIT.failed : EXIT.ok;
+  return received === transmitted ? EXIT.ok : EXIT.failed;
+}
+
 /**
- * Runs `echoprobe client`: `--count` probes, `--interval` apart.
+ * Runs `echoprobe client`.
  *
  * @param args The arguments after `client`.
- * @returns The exit code: 0 when every probe succeeded, 1 when any failed,
- *   130 when interrupted by SIGINT.
+ * @returns The exit code: 0 when every probe succeeded, 1 when any failed
+ *   (or, with --max-loss, when the loss is above it), 130 after Ctrl-C.
  * @throws {UsageError} For bad flags or a bad HOST.
  */
 export async function clientCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, FLAGS, "client", true);
-  if (values.help) {
+  const parsed = parseFlags(args, FLAGS, "client", true);
+  if (parsed.values.help) {
     writeText(HELP);
     return EXIT.ok;
   }
-  const plan = clientPlan(values, positionals);
+  const plan = await clientPlan(parsed);
+  const { series, style } = plan;
+  if (!plan.quiet && !style.json) {
+    const mode = series.reuse ? "one connection" : "a new connection per probe";
+    writeResult(`ECHOPROBE ${plan.target}: ${series.size} bytes, ${mode}, ${plan.payloadLabel}`);
+  }
+
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
-  let failed = 0;
+  const stats = new ProbeStats();
+  const started = performance.now();
+  let end: SeriesEnd;
   try {
-    for (let seq = 1; seq <= plan.count; seq++) {
-      if (seq > 1 && !await delay(plan.intervalMs, interrupt.signal)) break;
-      try {
-        const result = await probe({ ...plan.probe, seq, signal: interrupt.signal });
-        writeResult(formatProbe(result, plan.json));
-      } catch (error) {
-        if (interrupt.signal.aborted) break;
-        if (!(error instanceof ProbeError)) throw error;
-        failed++;
-        writeResult(formatProbeFailure(error, plan.probe.hostname, plan.json));
+    const probes = probeSeries({ ...series, signal: interrupt.signal });
+    for (let next = await probes.next();; next = await probes.next()) {
+      if (next.done) {
+        end = next.value;
+        break;
       }
+      const outcome = next.value;
+      if (outcome.ok) stats.success(outcome.result.timeMs);
+      else stats.failure(outcome.error.code);
+      if (!plan.quiet) writeResult(formatOutcome(outcome, style));
     }
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
-  if (interrupt.signal.aborted) return EXIT.interrupted;
-  return failed > 0 ? EXIT.failed : EXIT.ok;
+  if (!plan.quiet && !style.json) writeResult("");
+  writeResult(formatSummary(plan.target, stats.summary(), {
+    drops: end.drops,
+    durationMs: performance.now() - started,
+    seed: plan.seed,
+  }, style));
+  return exitCode(plan, stats, end);
 }

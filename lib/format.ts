@@ -6,9 +6,9 @@
  */
 
 import { formatHostPort } from "./address.ts";
-import type { ProbeError } from "./errors.ts";
-import type { ProbeResult } from "./probe.ts";
+import type { ProbeOutcome } from "./series.ts";
 import type { ConnectionInfo, ServerSummary } from "./server.ts";
+import type { ProbeSummary } from "./stats.ts";
 
 /**
  * Rounds milliseconds to microseconds, for JSON.
@@ -125,81 +125,165 @@ export function formatServerSummary(summary: ServerSummary, json: boolean): stri
   return `echoprobe server stopped: connections=${connections} records=${records} bytes=${bytes}`;
 }
 
-/**
- * The line of a successful probe, ping style.
- *
- * @param result The probe's result.
- * @param json A JSON object instead of text.
- * @returns `250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms`, or the JSON object.
- *
- * @example
- * ```ts
- * import { formatProbe } from "./format.ts";
- *
- * const line = formatProbe({
- *   seq: 1,
- *   hostname: "localhost",
- *   address: "127.0.0.1",
- *   port: 3005,
- *   localAddress: "127.0.0.1",
- *   localPort: 41000,
- *   bytes: 250,
- *   resolveMs: 0.1,
- *   connectMs: 0.1,
- *   echoMs: 0.113,
- *   timeMs: 0.213,
- * }, false);
- * // "250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms"
- * ```
- */
-export function formatProbe(result: ProbeResult, json: boolean): string {
-  if (json) {
-    return JSON.stringify({
-      seq: result.seq,
-      ok: true,
-      host: result.hostname,
-      address: result.address,
-      port: result.port,
-      local: formatHostPort(result.localAddress, result.localPort),
-      bytes: result.bytes,
-      resolveMs: roundMs(result.resolveMs),
-      connectMs: roundMs(result.connectMs),
-      echoMs: roundMs(result.echoMs),
-      timeMs: roundMs(result.timeMs),
-    });
-  }
-  return `${result.bytes} bytes from ${
-    formatHostPort(result.address, result.port)
-  }: seq=${result.seq} time=${formatMs(result.timeMs)} ms`;
+/** How a probe line looks: JSON or text, and coloured or not (text on a terminal). */
+export interface LineStyle {
+  /** A JSON object instead of text. */
+  json: boolean;
+  /** ANSI colour in text. */
+  color?: boolean;
+}
+
+const RED = "\x1b[31m";
+const RESET = "\x1b[0m";
+
+/** A number of milliseconds for JSON: rounded to microseconds, `null` when unknown. */
+function jsonMs(ms: number): number | null {
+  return Number.isFinite(ms) ? roundMs(ms) : null;
 }
 
 /**
- * The line of a failed probe.
+ * The line of one probe of a series, ping style, or its JSON object.
  *
- * @param error Why the probe failed.
- * @param hostname The host as given.
- * @param json A JSON object instead of text.
- * @returns `seq=2 connection refused`, or the JSON object with `error.code`.
+ * @param outcome The probe's result or failure.
+ * @param style JSON or text, coloured or not.
+ * @returns `250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms ...`, or
+ *   `seq=2 connection refused`, or the JSON object (`"type":"probe"`).
  *
  * @example
  * ```ts
  * import { ProbeError } from "./errors.ts";
- * import { formatProbeFailure } from "./format.ts";
+ * import { formatOutcome } from "./format.ts";
  *
- * const error = new ProbeError("refused", "Connection refused", { seq: 2 });
- * const line = formatProbeFailure(error, "localhost", false); // "seq=2 connection refused"
+ * const line = formatOutcome({
+ *   seq: 2,
+ *   timestamp: new Date(0),
+ *   ok: false,
+ *   error: new ProbeError("refused", "Connection refused", { seq: 2 }),
+ * }, { json: false }); // "seq=2 connection refused"
  * ```
  */
-export function formatProbeFailure(error: ProbeError, hostname: string, json: boolean): string {
-  if (json) {
+export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
+  if (outcome.ok) {
+    const result = outcome.result;
+    if (style.json) {
+      return JSON.stringify({
+        type: "probe",
+        seq: result.seq,
+        timestamp: outcome.timestamp.toISOString(),
+        ok: true,
+        host: result.hostname,
+        address: result.address,
+        ...(result.previousAddress ? { previousAddress: result.previousAddress } : {}),
+        port: result.port,
+        local: formatHostPort(result.localAddress, result.localPort),
+        bytes: result.bytes,
+        reused: result.reused,
+        resolveMs: roundMs(result.resolveMs),
+        connectMs: roundMs(result.connectMs),
+        firstByteMs: roundMs(result.firstByteMs),
+        echoMs: roundMs(result.echoMs),
+        timeMs: roundMs(result.timeMs),
+        totalMs: roundMs(result.totalMs),
+      });
+    }
+    const changed = result.previousAddress
+      ? ` (address changed from ${result.previousAddress})`
+      : "";
+    return `${result.bytes} bytes from ${
+      formatHostPort(result.address, result.port)
+    }: seq=${result.seq} time=${formatMs(result.timeMs)} ms connect=${
+      formatMs(result.connectMs)
+    } first=${formatMs(result.firstByteMs)} echo=${formatMs(result.echoMs)} local=${
+      formatHostPort(result.localAddress, result.localPort)
+    }${changed}`;
+  }
+  const { error } = outcome;
+  if (style.json) {
     const { seq, ...details } = error.details;
     return JSON.stringify({
+      type: "probe",
       seq,
+      timestamp: outcome.timestamp.toISOString(),
       ok: false,
-      host: hostname,
       error: { code: error.code, message: error.message, ...details },
     });
   }
   const message = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-  return `seq=${error.details.seq} ${message}`;
+  const line = `seq=${error.details.seq} ${message}`;
+  return style.color ? `${RED}${line}${RESET}` : line;
+}
+
+/**
+ * The statistics of a series, as ping prints them, or one JSON object.
+ *
+ * @param target The host and port as the user gave them.
+ * @param summary The statistics.
+ * @param extra What the run adds: reconnected drops, duration, the payload seed.
+ * @param style JSON or text, coloured or not.
+ * @returns Text lines joined by newlines, or the JSON object (`"type":"summary"`).
+ *
+ * @example
+ * ```ts
+ * import { formatSummary } from "./format.ts";
+ * import { ProbeStats } from "./stats.ts";
+ *
+ * const stats = new ProbeStats();
+ * stats.success(0.2);
+ * const text = formatSummary("localhost:3005", stats.summary(), {
+ *   drops: 0,
+ *   durationMs: 1.5,
+ *   seed: 7,
+ * }, { json: false });
+ * ```
+ */
+export function formatSummary(
+  target: string,
+  summary: ProbeSummary,
+  extra: { drops: number; durationMs: number; seed: number },
+  style: LineStyle,
+): string {
+  if (style.json) {
+    return JSON.stringify({
+      type: "summary",
+      target,
+      transmitted: summary.transmitted,
+      received: summary.received,
+      lossPct: roundMs(summary.lossPct),
+      drops: extra.drops,
+      minMs: jsonMs(summary.minMs),
+      avgMs: jsonMs(summary.avgMs),
+      maxMs: jsonMs(summary.maxMs),
+      mdevMs: jsonMs(summary.mdevMs),
+      p50Ms: jsonMs(summary.p50Ms),
+      p90Ms: jsonMs(summary.p90Ms),
+      p99Ms: jsonMs(summary.p99Ms),
+      jitterMs: jsonMs(summary.jitterMs),
+      errors: summary.errors,
+      durationMs: roundMs(extra.durationMs),
+      seed: extra.seed,
+    });
+  }
+  const loss = `${Number(summary.lossPct.toFixed(1))}% loss`;
+  const lines = [
+    `--- ${target} echoprobe statistics ---`,
+    `${summary.transmitted} probes transmitted, ${summary.received} received, ${
+      style.color && summary.lossPct > 0 ? `${RED}${loss}${RESET}` : loss
+    }, ${extra.drops} drops, time ${Math.round(extra.durationMs)}ms`,
+  ];
+  if (summary.received > 0) {
+    const ms = (values: number[]) => values.map((value) => formatMs(value)).join("/");
+    lines.push(
+      `time min/avg/max/mdev = ${
+        ms([summary.minMs, summary.avgMs, summary.maxMs, summary.mdevMs])
+      } ms`,
+      `time p50/p90/p99 = ${ms([summary.p50Ms, summary.p90Ms, summary.p99Ms])} ms, jitter ${
+        Number.isNaN(summary.jitterMs) ? "-" : `${formatMs(summary.jitterMs)} ms`
+      }`,
+    );
+  }
+  const errors = Object.entries(summary.errors);
+  if (errors.length > 0) {
+    lines.push(`errors: ${errors.map(([code, n]) => `${code}=${n}`).join(" ")}`);
+  }
+  return lines.join("\n");
 }

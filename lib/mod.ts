@@ -33,7 +33,18 @@ export {
   type ServeOptions,
   type ServerSummary,
 } from "./server.ts";
-export { probe, type ProbeOptions, type ProbeResult } from "./probe.ts";
+export {
+  probe,
+  type ProbeOptions,
+  Prober,
+  type ProbeResult,
+  type Resolver,
+  systemResolver,
+} from "./probe.ts";
+export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } from "./series.ts";
+export { ProbeStats, type ProbeSummary } from "./stats.ts";
+export { Histogram } from "./histogram.ts";
+export { fillPayload, parsePayload, type PayloadSpec } from "./payload.ts";
 export { Deadline, DeadlineTimer } from "./deadline.ts";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";

@@ -1,9 +1,10 @@
 /**
- * The bytes a probe sends: a pattern that differs per probe, so a stale or
- * misrouted echo never passes for the right one.
+ * The bytes a probe sends, and how an echo differs from them.
  *
  * @module
  */
+
+import { UsageError } from "./errors.ts";
 
 /**
  * Fills `buffer` with pseudo-random bytes (xorshift32) seeded by `seed`.
@@ -28,6 +29,82 @@ export function fillPattern(buffer: Uint8Array, seed: number): Uint8Array {
     buffer[i] = state & 0xff;
   }
   return buffer;
+}
+
+/** What a probe sends: see {@linkcode parsePayload}. */
+export type PayloadSpec =
+  | { kind: "random" }
+  | { kind: "zeros" }
+  | { kind: "ascii" }
+  | { kind: "bytes"; bytes: Uint8Array };
+
+/**
+ * Parses `--payload`: `random`, `zeros`, `ascii` or `hex:DEADBEEF`. (`@FILE` is read
+ * by the caller, which has the permission, and given as `{ kind: "bytes" }`.)
+ *
+ * @param text The flag's value.
+ * @returns The payload spec.
+ * @throws {UsageError} For another word or bad hex.
+ *
+ * @example
+ * ```ts
+ * import { parsePayload } from "./payload.ts";
+ *
+ * const spec = parsePayload("hex:DEADBEEF"); // { kind: "bytes", bytes: [0xde, 0xad, 0xbe, 0xef] }
+ * ```
+ */
+export function parsePayload(text: string): PayloadSpec {
+  if (text === "random" || text === "zeros" || text === "ascii") return { kind: text };
+  const hex = /^hex:((?:[0-9a-fA-F]{2})+)$/.exec(text)?.[1];
+  if (hex) {
+    return {
+      kind: "bytes",
+      bytes: Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16)),
+    };
+  }
+  throw new UsageError(
+    `Invalid --payload "${text}": expected random, zeros, ascii, hex:BYTES (pairs of hex digits) or @FILE`,
+  );
+}
+
+/**
+ * Fills `buffer` with the payload of one probe.
+ *
+ * `random` differs per probe (seeded by `seed` and `seq`), so a stale or
+ * misrouted echo never passes for the right one; the others repeat their
+ * pattern from the start of every probe.
+ *
+ * @param buffer The bytes to fill.
+ * @param spec What to fill them with.
+ * @param seed The seed of `random`.
+ * @param seq The probe's sequence number.
+ * @returns `buffer`.
+ *
+ * @example
+ * ```ts
+ * import { fillPayload } from "./payload.ts";
+ *
+ * const bytes = fillPayload(new Uint8Array(4), { kind: "ascii" }, 0, 1); // " !\"#"
+ * ```
+ */
+export function fillPayload(
+  buffer: Uint8Array,
+  spec: PayloadSpec,
+  seed: number,
+  seq: number,
+): Uint8Array {
+  switch (spec.kind) {
+    case "random":
+      return fillPattern(buffer, Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) ^ seq);
+    case "zeros":
+      return buffer.fill(0);
+    case "ascii":
+      for (let i = 0; i < buffer.length; i++) buffer[i] = 0x20 + (i % 95);
+      return buffer;
+    case "bytes":
+      for (let i = 0; i < buffer.length; i++) buffer[i] = spec.bytes[i % spec.bytes.length]!;
+      return buffer;
+  }
 }
 
 /** Where and how an echo differs from what was sent. */

@@ -1,17 +1,31 @@
 /**
- * One probe: resolve, connect, send a record, read the echo back, verify, time.
+ * Probes: resolve, connect, send a record, read the echo back, verify, time.
  *
  * @module
  */
 
 import { lookup } from "node:dns/promises";
+import { type Deadline, DeadlineTimer } from "./deadline.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { ProbeError } from "./errors.ts";
-import { compare, fillPattern } from "./payload.ts";
+import { compare, fillPayload, type PayloadSpec } from "./payload.ts";
 import { readFull, writeAll } from "./record.ts";
 import { formatDuration } from "./units.ts";
 
-/** Options of {@linkcode probe}. */
+/** Turns a host name into one IP address of the given family (any when undefined). */
+export type Resolver = (hostname: string, family: 4 | 6 | undefined) => Promise<string>;
+
+/**
+ * The system resolver (`getaddrinfo`: `/etc/hosts`, then DNS, as other programs do).
+ *
+ * @param hostname The name to resolve.
+ * @param family 4 or 6 for one family only.
+ * @returns The first address the system gives.
+ */
+export const systemResolver: Resolver = async (hostname, family) =>
+  (await lookup(hostname, family ? { family } : {})).address;
+
+/** Options of {@linkcode Prober} and {@linkcode probe}. */
 export interface ProbeOptions {
   /** A name, a dotted IPv4 address or an IPv6 literal (no brackets). */
   hostname: string;
@@ -21,21 +35,44 @@ export interface ProbeOptions {
    */
   port?: number;
   /**
-   * Bytes to send and expect back.
+   * Bytes to send and expect back per probe.
    * @default {250}
    */
   size?: number;
   /**
-   * Deadline of the connect, and separately of the echo.
+   * Deadline of a connect, and separately of each echo.
    * @default {30000}
    */
   timeoutMs?: number;
   /**
-   * Sequence number: reported back, and the seed of the payload.
+   * Keep one connection for many probes (then a probe measures the echo alone).
+   * A reused connection that drops is reconnected once, and counted in `drops`.
+   * @default {false}
+   */
+  reuse?: boolean;
+  /** Resolve to this address family only. */
+  family?: 4 | 6;
+  /**
+   * Resolve the name again before every probe, not only before the first.
+   * @default {false}
+   */
+  resolveEach?: boolean;
+  /**
+   * What to send.
+   * @default {{ kind: "random" }}
+   */
+  payload?: PayloadSpec;
+  /**
+   * Seed of the `random` payload.
    * @default {1}
    */
-  seq?: number;
-  /** Aborts the probe; it then rejects with the signal's reason. */
+  seed?: number;
+  /**
+   * Turns names into addresses.
+   * @default {systemResolver}
+   */
+  resolver?: Resolver;
+  /** Aborts every probe; a probe in progress rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -47,6 +84,8 @@ export interface ProbeResult {
   hostname: string;
   /** The IP address the probe connected to. */
   address: string;
+  /** With `resolveEach`: the address of the probe before, when it changed. */
+  previousAddress?: string;
   /** The server's port. */
   port: number;
   /** The local address of the connection. */
@@ -55,30 +94,320 @@ export interface ProbeResult {
   localPort: number;
   /** Bytes sent, and echoed back unchanged. */
   bytes: number;
-  /** Milliseconds to resolve the name (0 for an IP literal). */
+  /** Whether the probe went over a connection kept from an earlier probe. */
+  reused: boolean;
+  /** Milliseconds to resolve the name (0 for an IP literal or a kept address). */
   resolveMs: number;
-  /** Milliseconds from connect to established. */
+  /** Milliseconds from connect to established (0 on a reused connection). */
   connectMs: number;
-  /** Milliseconds from established to the last echoed byte. */
+  /** Milliseconds from the first byte sent to the first byte echoed. */
+  firstByteMs: number;
+  /** Milliseconds from the first byte sent to the last byte echoed. */
   echoMs: number;
   /** `connectMs + echoMs`: what the ping-style line shows. */
   timeMs: number;
+  /** `resolveMs + connectMs + echoMs`. */
+  totalMs: number;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
+/** An open connection and its deadline; the deadline's abort closes it. */
+class Connection {
+  readonly conn: Deno.TcpConn;
+  readonly deadline: Deadline;
+  /** Bytes of the current echo read so far, and when the first arrived. */
+  bytesBack = 0;
+  firstByteAt = 0;
+  #open = true;
+
+  constructor(conn: Deno.TcpConn, deadline: Deadline) {
+    this.conn = conn;
+    this.deadline = deadline;
+    deadline.signal.addEventListener("abort", this.close, { once: true });
+  }
+
+  /** Reads from the connection, counting the bytes of the echo. */
+  read(p: Uint8Array): Promise<number | null> {
+    return this.conn.read(p).then(this.#count);
+  }
+
+  readonly #count = (n: number | null): number | null => {
+    if (n !== null) {
+      if (this.bytesBack === 0) this.firstByteAt = performance.now();
+      this.bytesBack += n;
+    }
+    return n;
+  };
+
+  /** Closes once; a waiting read or write then fails. */
+  readonly close = (): void => {
+    if (!this.#open) return;
+    this.#open = false;
+    this.deadline.signal.removeEventListener("abort", this.close);
+    this.deadline[Symbol.dispose]();
+    this.conn.close();
+  };
+}
+
 /**
- * Probes an echo server once, on a new connection.
+ * Sends probes to one echo server, each on a new connection or, with `reuse`,
+ * all on one. Dispose of it to close a kept connection.
  *
- * Writing and reading run at the same time, so a payload larger than both
- * ends' socket buffers cannot deadlock. Once the payload is written, the probe
- * shuts down its sending side (as `nc -N` does) and reads the echo to the end.
+ * @example Three probes over one connection
+ * ```ts
+ * import { Prober } from "./probe.ts";
+ * import { serve } from "./server.ts";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0 });
+ * await using prober = new Prober({
+ *   hostname: "127.0.0.1",
+ *   port: server.addr.port,
+ *   reuse: true,
+ * });
+ * for (let seq = 1; seq <= 3; seq++) {
+ *   const result = await prober.probe(seq); // result.reused: false, then true
+ * }
+ * ```
+ */
+export class Prober implements AsyncDisposable {
+  /** Reused connections that dropped and were reconnected. */
+  drops = 0;
+  readonly #options: ProbeOptions;
+  readonly #port: number;
+  readonly #size: number;
+  readonly #timer: DeadlineTimer;
+  readonly #payload: Uint8Array;
+  readonly #echo: Uint8Array;
+  #address: string | undefined;
+  #connection: Connection | undefined;
+
+  /** @param options Where to probe, how much, how long; see {@linkcode ProbeOptions}. */
+  constructor(options: ProbeOptions) {
+    this.#options = options;
+    this.#port = options.port ?? DEFAULTS.port;
+    this.#size = options.size ?? DEFAULTS.recordSize;
+    this.#timer = new DeadlineTimer(options.timeoutMs ?? DEFAULTS.timeoutMs);
+    this.#payload = new Uint8Array(this.#size);
+    this.#echo = new Uint8Array(this.#size);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /**
+   * Sends one probe and verifies its echo.
+   *
+   * Writing and reading run at the same time, so a payload larger than both
+   * ends' socket buffers cannot deadlock. On a connection of its own, the probe
+   * shuts down its sending side once the payload is written (as `nc -N` does),
+   * so a record-mode server echoes a last partial record too.
+   *
+   * @param seq The sequence number: reported back, and part of the `random` seed.
+   * @returns The timings and addresses of the exchange.
+   * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `short`,
+   *   `mismatch` or `error`, and the details known.
+   * @throws The reason of `options.signal` when it aborts.
+   */
+  async probe(seq: number): Promise<ProbeResult> {
+    this.#options.signal?.throwIfAborted();
+    const started = performance.now();
+    const address = !this.#address || this.#options.resolveEach
+      ? await this.#resolve(seq)
+      : this.#address;
+    const resolveMs = performance.now() - started;
+    const previousAddress = this.#address !== undefined && address !== this.#address
+      ? this.#address
+      : undefined;
+    if (previousAddress) this.#connection?.close();
+    this.#address = address;
+
+    fillPayload(this.#payload, this.#options.payload ?? { kind: "random" }, this.#seed, seq);
+    const result = await this.#attempt(seq, address, this.#connection !== undefined);
+    result.resolveMs = resolveMs;
+    result.totalMs = resolveMs + result.timeMs;
+    if (previousAddress) result.previousAddress = previousAddress;
+    return result;
+  }
+
+  /** Closes the kept connection, if any. */
+  close(): void {
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  get #seed(): number {
+    return this.#options.seed ?? 1;
+  }
+
+  readonly #onAbort = () => this.#connection?.close();
+
+  async #attempt(seq: number, address: string, retryOnDrop: boolean): Promise<ProbeResult> {
+    const reused = this.#connection !== undefined;
+    const connectStart = performance.now();
+    const connection = this.#connection ?? await this.#connect(address, seq);
+    const connected = performance.now();
+    this.#connection = connection;
+    try {
+      await this.#exchange(connection, seq, !this.#options.reuse);
+    } catch (error) {
+      this.#connection = undefined;
+      connection.close();
+      const dropped = error instanceof ProbeError &&
+        (error.code === "reset" || error.code === "short");
+      if (reused && retryOnDrop && dropped) {
+        this.drops++;
+        return this.#attempt(seq, address, false);
+      }
+      throw error;
+    }
+    const done = performance.now();
+    const { localAddr } = connection.conn;
+    const difference = compare(this.#payload, this.#echo);
+    if (!this.#options.reuse || difference) {
+      // After a mismatch, what else is in flight on the connection is unknown.
+      this.#connection = undefined;
+      connection.close();
+    }
+    if (difference) {
+      const { offset, differing, expected, actual } = difference;
+      throw new ProbeError(
+        "mismatch",
+        `Echo mismatch at byte ${offset} (sent ${hex(expected)}, got ${
+          hex(actual)
+        }; ${differing} of ${this.#size} bytes differ)`,
+        { seq, size: this.#size, bytesBack: this.#size, ...difference },
+      );
+    }
+    const connectMs = reused ? 0 : connected - connectStart;
+    return {
+      seq,
+      hostname: this.#options.hostname,
+      address,
+      port: this.#port,
+      localAddress: localAddr.hostname,
+      localPort: localAddr.port,
+      bytes: this.#size,
+      reused,
+      resolveMs: 0,
+      connectMs,
+      firstByteMs: connection.firstByteAt - connected,
+      echoMs: done - connected,
+      timeMs: connectMs + (done - connected),
+      totalMs: 0,
+    };
+  }
+
+  /** The IP address to connect to: the literal itself, or the resolver's answer. */
+  async #resolve(seq: number): Promise<string> {
+    const { hostname, family } = this.#options;
+    const literal = IPV4.test(hostname) ? 4 : hostname.includes(":") ? 6 : undefined;
+    if (literal !== undefined) {
+      if (family !== undefined && family !== literal) {
+        throw new ProbeError("resolve", `"${hostname}" is not an IPv${family} address`, { seq });
+      }
+      return hostname;
+    }
+    try {
+      return await (this.#options.resolver ?? systemResolver)(hostname, family);
+    } catch (error) {
+      this.#options.signal?.throwIfAborted();
+      const what = family ? ` to an IPv${family} address` : "";
+      throw new ProbeError("resolve", `Cannot resolve "${hostname}"${what}`, { seq }, {
+        cause: error,
+      });
+    }
+  }
+
+  async #connect(address: string, seq: number): Promise<Connection> {
+    const deadline = this.#timer.start();
+    const { signal } = this.#options;
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({
+        hostname: address,
+        port: this.#port,
+        signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal,
+      });
+    } catch (error) {
+      const timedOut = deadline.signal.aborted;
+      deadline[Symbol.dispose]();
+      signal?.throwIfAborted();
+      throw connectError(error, timedOut, this.#timer.timeoutMs, seq);
+    }
+    try {
+      conn.setNoDelay(true);
+    } catch (error) {
+      deadline[Symbol.dispose]();
+      conn.close();
+      throw connectError(error, false, this.#timer.timeoutMs, seq);
+    }
+    deadline.renew();
+    return new Connection(conn, deadline);
+  }
+
+  /** Sends the payload while reading the echo in full, under one deadline. */
+  async #exchange(connection: Connection, seq: number, halfClose: boolean): Promise<void> {
+    const { conn, deadline } = connection;
+    const { signal } = deadline;
+    connection.bytesBack = 0;
+    deadline.renew();
+    const writing = halfClose
+      ? writeAll(conn, this.#payload, signal).then(() => conn.closeWrite())
+      : writeAll(conn, this.#payload, signal);
+    const [written, read] = await Promise.allSettled([
+      writing,
+      readFull(connection, this.#echo, signal),
+    ]);
+    this.#options.signal?.throwIfAborted();
+
+    const { bytesBack } = connection;
+    const size = this.#size;
+    const back = `${bytesBack}/${size} bytes back`;
+    if (signal.aborted) {
+      throw new ProbeError(
+        "timeout",
+        `Timeout after ${formatDuration(this.#timer.timeoutMs)} waiting for echo (${back})`,
+        { seq, size, bytesBack, phase: "echo" },
+      );
+    }
+    const failure = read.status === "rejected"
+      ? read.reason
+      : written.status === "rejected"
+      ? written.reason
+      : undefined;
+    if (failure !== undefined) {
+      const reset = isReset(failure);
+      throw new ProbeError(
+        reset ? "reset" : "error",
+        reset
+          ? `Connection reset (${back})`
+          : `Echo failed (${back}): ${(failure as Error).message}`,
+        { seq, size, bytesBack },
+        { cause: failure },
+      );
+    }
+    if (bytesBack < size) {
+      throw new ProbeError("short", `Connection closed by the server (${back})`, {
+        seq,
+        size,
+        bytesBack,
+      });
+    }
+  }
+}
+
+/**
+ * Probes an echo server once, on a new connection: a {@linkcode Prober} used once.
  *
  * @param options Where to probe, how much, how long; see {@linkcode ProbeOptions}.
+ * @param seq The sequence number.
  * @returns The timings and addresses of the exchange.
- * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `short`,
- *   `mismatch` or `error`, and the details known.
- * @throws The reason of `options.signal` when it aborts.
+ * @throws {ProbeError} As {@linkcode Prober.probe}.
  *
  * @example
  * ```ts
@@ -90,167 +419,35 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * // result.bytes === 250, result.timeMs: a fraction of a millisecond
  * ```
  */
-export async function probe(options: ProbeOptions): Promise<ProbeResult> {
-  const port = options.port ?? DEFAULTS.port;
-  const size = options.size ?? DEFAULTS.recordSize;
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const seq = options.seq ?? 1;
-  const { hostname, signal } = options;
-
-  const resolveStart = performance.now();
-  const address = await resolve(hostname, seq);
-  const connectStart = performance.now();
-  const conn = await connect(address, port, timeoutMs, seq, signal);
-  const connected = performance.now();
-  let open = true;
-  const close = () => {
-    if (open) conn.close();
-    open = false;
-  };
-  try {
-    conn.setNoDelay(true);
-    const payload = fillPattern(new Uint8Array(size), seq);
-    const echo = new Uint8Array(size);
-    await exchange(conn, close, payload, echo, timeoutMs, seq, signal);
-    const done = performance.now();
-    const difference = compare(payload, echo);
-    if (difference) {
-      const { offset, differing } = difference;
-      throw new ProbeError(
-        "mismatch",
-        `Echo mismatch at byte ${offset} (sent ${hex(difference.expected)}, got ${
-          hex(difference.actual)
-        }; ${differing} of ${size} bytes differ)`,
-        { seq, size, bytesBack: size, ...difference },
-      );
-    }
-    return {
-      seq,
-      hostname,
-      address,
-      port,
-      localAddress: conn.localAddr.hostname,
-      localPort: conn.localAddr.port,
-      bytes: size,
-      resolveMs: connectStart - resolveStart,
-      connectMs: connected - connectStart,
-      echoMs: done - connected,
-      timeMs: done - connectStart,
-    };
-  } finally {
-    close();
-  }
+export async function probe(options: ProbeOptions, seq = 1): Promise<ProbeResult> {
+  await using prober = new Prober({ ...options, reuse: false });
+  return await prober.probe(seq);
 }
 
-/** The IP address to connect to: the literal itself, or the system resolver's first answer. */
-async function resolve(hostname: string, seq: number): Promise<string> {
-  if (IPV4.test(hostname) || hostname.includes(":")) return hostname;
-  try {
-    return (await lookup(hostname)).address;
-  } catch (error) {
-    throw new ProbeError("resolve", `Cannot resolve "${hostname}"`, { seq }, { cause: error });
-  }
+function isReset(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted;
 }
 
-async function connect(
-  address: string,
-  port: number,
-  timeoutMs: number,
-  seq: number,
-  signal: AbortSignal | undefined,
-): Promise<Deno.TcpConn> {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  try {
-    return await Deno.connect({
-      hostname: address,
-      port,
-      signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
-    });
-  } catch (error) {
-    signal?.throwIfAborted();
-    if (deadline.aborted) {
-      throw new ProbeError(
-        "timeout",
-        `Timeout after ${formatDuration(timeoutMs)} connecting`,
-        { seq, phase: "connect" },
-        { cause: error },
-      );
-    }
-    if (error instanceof Deno.errors.ConnectionRefused) {
-      throw new ProbeError("refused", "Connection refused", { seq }, { cause: error });
-    }
-    throw new ProbeError(
-      "error",
-      `Cannot connect: ${(error as Error).message}`,
-      { seq },
+function connectError(error: unknown, timedOut: boolean, timeoutMs: number, seq: number) {
+  if (timedOut) {
+    return new ProbeError(
+      "timeout",
+      `Timeout after ${formatDuration(timeoutMs)} connecting`,
+      { seq, phase: "connect" },
       { cause: error },
     );
   }
-}
-
-/** Sends `payload` while reading `echo` in full, both under one deadline. */
-async function exchange(
-  conn: Deno.TcpConn,
-  close: () => void,
-  payload: Uint8Array,
-  echo: Uint8Array,
-  timeoutMs: number,
-  seq: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const aborted = signal ? AbortSignal.any([deadline, signal]) : deadline;
-  // A closed connection is what makes a waiting read or write give up.
-  aborted.addEventListener("abort", close, { once: true });
-  let bytesBack = 0;
-  const counting = {
-    async read(p: Uint8Array): Promise<number | null> {
-      const n = await conn.read(p);
-      bytesBack += n ?? 0;
-      return n;
-    },
-  };
-  const [written, read] = await Promise.allSettled([
-    // The half-close tells a record-mode server that a partial last record is all
-    // there is, so a payload that is not a whole number of records still comes back.
-    writeAll(conn, payload, aborted).then(() => conn.closeWrite()),
-    readFull(counting, echo, aborted),
-  ]);
-  aborted.removeEventListener("abort", close);
-  signal?.throwIfAborted();
-
-  const size = payload.length;
-  const back = `${bytesBack}/${size} bytes back`;
-  if (deadline.aborted) {
-    throw new ProbeError(
-      "timeout",
-      `Timeout after ${formatDuration(timeoutMs)} waiting for echo (${back})`,
-      { seq, size, bytesBack, phase: "echo" },
-    );
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    return new ProbeError("refused", "Connection refused", { seq }, { cause: error });
   }
-  const failure = read.status === "rejected"
-    ? read.reason
-    : written.status === "rejected"
-    ? written.reason
-    : undefined;
-  if (failure !== undefined) {
-    const reset = failure instanceof Deno.errors.ConnectionReset ||
-      failure instanceof Deno.errors.BrokenPipe ||
-      failure instanceof Deno.errors.ConnectionAborted;
-    throw new ProbeError(
-      reset ? "reset" : "error",
-      reset ? `Connection reset (${back})` : `Echo failed (${back}): ${(failure as Error).message}`,
-      { seq, size, bytesBack },
-      { cause: failure },
-    );
+  if (isReset(error)) {
+    return new ProbeError("reset", "Connection reset while connecting", { seq }, { cause: error });
   }
-  if (bytesBack < size) {
-    throw new ProbeError("short", `Connection closed by the server (${back})`, {
-      seq,
-      size,
-      bytesBack,
-    });
-  }
+  return new ProbeError("error", `Cannot connect: ${(error as Error).message}`, { seq }, {
+    cause: error,
+  });
 }
 
 function hex(byte: number): string {

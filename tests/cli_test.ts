@@ -92,7 +92,18 @@ Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (
     [["client", "a", "b"], /Expected one HOST, got 2: "a", "b"/],
     [["client", "127.0.0.1:70000"], /Invalid port "70000"/],
     [["client", "127.0.0.1:4000", "--port", "4001"], /Port given twice/],
-    [["client", "127.0.0.1", "--count", "0"], /Invalid --count "0"/],
+    [["client", "127.0.0.1", "--count=-1"], /Invalid --count "-1"/],
+    [["client", "127.0.0.1", "-4", "-6"], /Give -4 or -6, not both/],
+    [["client", "127.0.0.1", "--max-loss", "101"], /Invalid --max-loss "101"/],
+    [["client", "127.0.0.1", "--payload", "noise"], /Invalid --payload "noise": expected random,/],
+    [["client", "127.0.0.1", "--payload", "hex:ABC"], /Invalid --payload "hex:ABC"/],
+    [["client", "127.0.0.1", "--seed", "x"], /Invalid --seed "x"/],
+    [["client", "127.0.0.1", "--deadline", "soon"], /Invalid --deadline "soon"/],
+    [["client", "127.0.0.1", "--payload", "@f", "--size", "9"], /Give --size or --payload @FILE/],
+    [
+      ["client", "127.0.0.1", "--payload", "@/etc/hostname"],
+      /needs read permission: run with --allow-read/,
+    ],
     [["client", "127.0.0.1", "--size", "17MiB"], /Invalid --size "17MiB"/],
     [["client", "127.0.0.1", "--interval", "1x"], /Invalid --interval "1x"/],
     [["client", "127.0.0.1", "--timeout", "0s"], /Invalid --timeout "0s"/],
@@ -107,10 +118,15 @@ Deno.test("CLI: a server exchanges with a client, logs the connection, and stops
   assert.match(server.readyLine, /^echoprobe server listening on 127\.0\.0\.1:\d+$/);
   const client = await runCli(["client", `127.0.0.1:${server.port}`]);
   assert.equal(client.code, 0, client.stderr);
+  const lines = client.stdout.split("\n");
+  assert.match(lines[0]!, new RegExp(`^ECHOPROBE 127\\.0\\.0\\.1:${server.port}: 250 bytes, `));
   assert.match(
-    client.stdout,
-    new RegExp(`^250 bytes from 127\\.0\\.0\\.1:${server.port}: seq=1 time=\\d+\\.?\\d* ms\\n$`),
+    lines[1]!,
+    new RegExp(`^250 bytes from 127\\.0\\.0\\.1:${server.port}: seq=1 time=\\d+\\.?\\d* ms `),
   );
+  assert.equal(lines[2], "");
+  assert.equal(lines[3], `--- 127.0.0.1:${server.port} echoprobe statistics ---`);
+  assert.match(lines[4]!, /^1 probes transmitted, 1 received, 0% loss, 0 drops, time \d+ms$/);
   assert.equal(client.stderr, "");
   const closeLine = await server.stderr.line();
   assert.match(
@@ -169,15 +185,31 @@ Deno.test("CLI: the client reports a refused connection and exits 1", async () =
   })();
   const text = await runCli(["client", "127.0.0.1", "--port", String(port)]);
   assert.equal(text.code, 1);
-  assert.equal(text.stdout, "seq=1 connection refused\n");
+  assert.equal(text.stdout.split("\n")[1], "seq=1 connection refused");
+  assert.match(
+    text.stdout,
+    /\n1 probes transmitted, 0 received, 100% loss, .*\nerrors: refused=1\n$/,
+  );
   const json = await runCli(["client", `127.0.0.1:${port}`, "--json"]);
   assert.equal(json.code, 1);
-  assert.deepEqual(JSON.parse(json.stdout), {
+  const [probe, summary, ...rest] = json.stdout.trimEnd().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  assert.equal(rest.length, 0);
+  assert.match(probe.timestamp, /^\d{4}-\d\d-\d\dT/);
+  delete probe.timestamp;
+  assert.deepEqual(probe, {
+    type: "probe",
     seq: 1,
     ok: false,
-    host: "127.0.0.1",
     error: { code: "refused", message: "Connection refused" },
   });
+  assert.equal(summary.type, "summary");
+  assert.equal(summary.transmitted, 1);
+  assert.equal(summary.received, 0);
+  assert.equal(summary.lossPct, 100);
+  assert.equal(summary.minMs, null);
+  assert.deepEqual(summary.errors, { refused: 1 });
 });
 
 Deno.test("CLI: --count probes --interval apart, one JSON object each", async () => {
@@ -196,8 +228,10 @@ Deno.test("CLI: --count probes --interval apart, one JSON object each", async ()
     "--json",
   ]);
   assert.equal(output.code, 0, output.stderr);
-  const probes = output.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+  const lines = output.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+  const probes = lines.slice(0, -1);
   assert.deepEqual(probes.map((probe) => probe.seq), [1, 2, 3]);
+  assert.equal(lines.at(-1).type, "summary");
   for (const probe of probes) {
     assert.equal(probe.ok, true);
     assert.equal(probe.host, "localhost");
@@ -205,7 +239,7 @@ Deno.test("CLI: --count probes --interval apart, one JSON object each", async ()
     assert.equal(probe.port, server.port);
     assert.equal(probe.bytes, 1024);
     assert.match(probe.local, /^127\.0\.0\.1:\d+$/);
-    for (const field of ["resolveMs", "connectMs", "echoMs", "timeMs"]) {
+    for (const field of ["resolveMs", "connectMs", "firstByteMs", "echoMs", "timeMs", "totalMs"]) {
       assert.equal(typeof probe[field], "number", field);
     }
   }

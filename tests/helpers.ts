@@ -15,10 +15,12 @@ export interface CliOutput {
   stderr: string;
 }
 
-/** Runs `main.ts` with `args` to completion. */
-export async function runCli(args: string[]): Promise<CliOutput> {
+/**
+ * Runs `main.ts` with `args` to completion, with `--allow-net` and `permissions`.
+ */
+export async function runCli(args: string[], permissions: string[] = []): Promise<CliOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", MAIN, ...args],
+    args: ["run", "--allow-net", ...permissions, MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -66,19 +68,16 @@ export class LineReader {
   }
 }
 
-/** `echoprobe server` running in a child process. */
-export class CliServer implements AsyncDisposable {
+/** `main.ts` running in a child process, its output read line by line. */
+export class CliProcess implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
   readonly stdout: LineReader;
   readonly stderr: LineReader;
-  /** The port from the "listening" line. */
-  port = 0;
-  /** The first stdout line. */
-  readyLine = "";
 
-  private constructor(args: string[]) {
+  /** Starts `main.ts` with `args` and `--allow-net`. */
+  constructor(args: string[]) {
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", MAIN, "server", ...args],
+      args: ["run", "--allow-net", MAIN, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -88,24 +87,8 @@ export class CliServer implements AsyncDisposable {
     this.stderr = new LineReader(this.child.stderr);
   }
 
-  /** Starts a server with `args` (add `--port 0`) and waits for its listening line. */
-  static async start(args: string[]): Promise<CliServer> {
-    const server = new CliServer(args);
-    const line = await server.stdout.line();
-    if (line === undefined) {
-      const stderr = await server.stderr.rest();
-      await server.child.status;
-      throw new Error(`server did not start: ${stderr}`);
-    }
-    server.readyLine = line;
-    const json = line.startsWith("{");
-    server.port = json ? JSON.parse(line).port : Number(/:(\d+)$/.exec(line)?.[1]);
-    return server;
-  }
-
-  /** Sends `signal`, waits for the exit, returns what it printed after the ready line. */
-  async stop(signal: Deno.Signal = "SIGTERM"): Promise<CliOutput> {
-    this.child.kill(signal);
+  /** Waits for the exit; returns what it printed that was not read yet. */
+  async finish(): Promise<CliOutput> {
     const [stdout, stderr, status] = await Promise.all([
       this.stdout.rest(),
       this.stderr.rest(),
@@ -114,13 +97,41 @@ export class CliServer implements AsyncDisposable {
     return { code: status.code, stdout, stderr };
   }
 
+  /** Sends `signal`, then {@linkcode CliProcess.finish}. */
+  stop(signal: Deno.Signal = "SIGTERM"): Promise<CliOutput> {
+    this.child.kill(signal);
+    return this.finish();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     try {
       this.child.kill("SIGKILL");
     } catch (error) {
       if (!(error instanceof TypeError)) throw error; // already exited
     }
-    await Promise.all([this.stdout.rest(), this.stderr.rest(), this.child.status]);
+    await this.finish();
+  }
+}
+
+/** `echoprobe server` running in a child process. */
+export class CliServer extends CliProcess {
+  /** The port from the "listening" line. */
+  port = 0;
+  /** The first stdout line. */
+  readyLine = "";
+
+  /** Starts a server with `args` (add `--port 0`) and waits for its listening line. */
+  static async start(args: string[]): Promise<CliServer> {
+    const server = new CliServer(["server", ...args]);
+    const line = await server.stdout.line();
+    if (line === undefined) {
+      const { stderr } = await server.finish();
+      throw new Error(`server did not start: ${stderr}`);
+    }
+    server.readyLine = line;
+    const json = line.startsWith("{");
+    server.port = json ? JSON.parse(line).port : Number(/:(\d+)$/.exec(line)?.[1]);
+    return server;
   }
 }
 

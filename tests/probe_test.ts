@@ -19,7 +19,7 @@ function assertProbeError(error: unknown, code: string, message: RegExp): ProbeE
 
 Deno.test("probe() exchanges 250 bytes with serve() and reports addresses and times", async () => {
   await using server = serve({ hostname: "127.0.0.1", port: 0 });
-  const result = await probe({ hostname: "127.0.0.1", port: server.addr.port, seq: 7 });
+  const result = await probe({ hostname: "127.0.0.1", port: server.addr.port }, 7);
   assert.equal(result.seq, 7);
   assert.equal(result.bytes, 250);
   assert.equal(result.address, "127.0.0.1");
@@ -45,8 +45,8 @@ Deno.test("probe() sends a different payload per seq, and the server echoes it e
     payloads.push(received.slice());
     await conn.write(received);
   });
-  await probe({ hostname: "127.0.0.1", port: fake.port, seq: 1 });
-  await probe({ hostname: "127.0.0.1", port: fake.port, seq: 2 });
+  await probe({ hostname: "127.0.0.1", port: fake.port }, 1);
+  await probe({ hostname: "127.0.0.1", port: fake.port }, 2);
   assert.equal(payloads.length, 2);
   assert.notDeepEqual(payloads[0], payloads[1]);
 });

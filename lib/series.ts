@@ -1,0 +1,105 @@
+/**
+ * A run of probes, ping style: a count, an interval, a deadline, stop at the
+ * first success.
+ *
+ * @module
+ */
+
+import { DEFAULTS } from "./defaults.ts";
+import { delay } from "./delay.ts";
+import { ProbeError } from "./errors.ts";
+import { type ProbeOptions, Prober, type ProbeResult } from "./probe.ts";
+
+/** Options of {@linkcode probeSeries}: those of a probe, and when to stop. */
+export interface SeriesOptions extends ProbeOptions {
+  /**
+   * Probes to send; 0 sends until the signal, the deadline or `untilOk` stops the run.
+   * @default {1}
+   */
+  count?: number;
+  /**
+   * Milliseconds from the start of one probe to the start of the next.
+   * @default {1000}
+   */
+  intervalMs?: number;
+  /** Stop after this many milliseconds, cutting short a probe in progress. */
+  deadlineMs?: number;
+  /**
+   * Stop after the first successful probe.
+   * @default {false}
+   */
+  untilOk?: boolean;
+}
+
+/** One probe of a series: its result or its failure, and when it started. */
+export type ProbeOutcome =
+  & { seq: number; timestamp: Date }
+  & ({ ok: true; result: ProbeResult } | { ok: false; error: ProbeError });
+
+/** What a series did, besides the probes themselves. */
+export interface SeriesEnd {
+  /** Reused connections that dropped and were reconnected. */
+  drops: number;
+  /** Why the series ended: all probes sent, the deadline, a success (`untilOk`), or the signal. */
+  stoppedBy: "count" | "deadline" | "ok" | "signal";
+}
+
+/**
+ * Runs probes one after the other and yields each outcome; returns why it stopped.
+ * A probe cut short by the deadline or the signal is not yielded.
+ *
+ * @param options What to probe and when to stop; see {@linkcode SeriesOptions}.
+ * @returns An async generator of outcomes, whose return value is a {@linkcode SeriesEnd}.
+ *
+ * @example
+ * ```ts
+ * import { probeSeries } from "./series.ts";
+ * import { serve } from "./server.ts";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0 });
+ * const series = probeSeries({
+ *   hostname: "127.0.0.1",
+ *   port: server.addr.port,
+ *   count: 3,
+ *   intervalMs: 10,
+ * });
+ * for await (const outcome of series) {
+ *   // outcome.ok, outcome.result.timeMs or outcome.error.code
+ * }
+ * ```
+ */
+export async function* probeSeries(
+  options: SeriesOptions,
+): AsyncGenerator<ProbeOutcome, SeriesEnd> {
+  const count = options.count ?? DEFAULTS.count;
+  const intervalMs = options.intervalMs ?? DEFAULTS.intervalMs;
+  const deadline = options.deadlineMs === undefined
+    ? undefined
+    : AbortSignal.timeout(options.deadlineMs);
+  const sources = [options.signal, deadline].filter((signal) => signal !== undefined);
+  const stop = sources.length > 1 ? AbortSignal.any(sources) : sources[0];
+  await using prober = new Prober(stop ? { ...options, signal: stop } : options);
+  const stoppedBy = (): SeriesEnd["stoppedBy"] => options.signal?.aborted ? "signal" : "deadline";
+
+  for (let seq = 1; count === 0 || seq <= count; seq++) {
+    const started = performance.now();
+    const timestamp = new Date();
+    let outcome: ProbeOutcome;
+    try {
+      outcome = { seq, timestamp, ok: true, result: await prober.probe(seq) };
+    } catch (error) {
+      if (stop?.aborted) return { drops: prober.drops, stoppedBy: stoppedBy() };
+      if (!(error instanceof ProbeError)) throw error;
+      outcome = { seq, timestamp, ok: false, error };
+    }
+    yield outcome;
+    if (outcome.ok && options.untilOk) return { drops: prober.drops, stoppedBy: "ok" };
+    if (count !== 0 && seq >= count) break;
+    const wait = intervalMs - (performance.now() - started);
+    if (wait > 0 && !await delay(wait, stop)) {
+      return { drops: prober.drops, stoppedBy: stoppedBy() };
+    }
+    if (stop?.aborted) return { drops: prober.drops, stoppedBy: stoppedBy() };
+  }
+  return { drops: prober.drops, stoppedBy: "count" };
+}
