@@ -26,6 +26,8 @@ export interface Flag {
   short?: string;
   /** A boolean switch, or a flag that takes a value. */
   type: "boolean" | "string";
+  /** May be given more than once; the values come as an array. */
+  multiple?: boolean;
   /** What the value is, in `--help`: `DURATION`, `PORT`. */
   value?: string;
   /** The default, as shown in `--help`. */
@@ -36,7 +38,7 @@ export interface Flag {
 
 /** Flags and positional arguments, as parsed. */
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -56,13 +58,23 @@ export function parseFlags(
   command: string,
   positionals: boolean,
 ): Parsed {
-  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {};
+  const options: Record<
+    string,
+    { type: "boolean" | "string"; short?: string; multiple?: boolean }
+  > = {};
   for (const flag of flags) {
-    options[flag.name] = flag.short ? { type: flag.type, short: flag.short } : { type: flag.type };
+    options[flag.name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
   }
   try {
     const parsed = parseArgs({ args, options, allowPositionals: positionals, strict: true });
-    return { values: parsed.values, positionals: parsed.positionals };
+    return {
+      values: parsed.values as Parsed["values"],
+      positionals: parsed.positionals,
+    };
   } catch (error) {
     throw new UsageError(`${parseErrorMessage(error)} (see "echoprobe ${command} --help")`);
   }

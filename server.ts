@@ -4,9 +4,26 @@
  * @module
  */
 
-import { EXIT, type Flag, helpText, parseFlags, writeLog, writeResult, writeText } from "./cli.ts";
+import {
+  EXIT,
+  type Flag,
+  helpText,
+  type Parsed,
+  parseFlags,
+  writeLog,
+  writeResult,
+  writeText,
+} from "./cli.ts";
+import { parseCidr } from "./lib/cidr.ts";
+import { UsageError } from "./lib/errors.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
-import { formatClose, formatListening, formatServerSummary } from "./lib/format.ts";
+import {
+  formatClose,
+  formatListening,
+  formatReject,
+  formatServerSummary,
+  formatStats,
+} from "./lib/format.ts";
 import { serve, type ServeOptions } from "./lib/server.ts";
 import { formatDuration, parseByteSize, parseDuration, parseInteger } from "./lib/units.ts";
 
@@ -50,8 +67,53 @@ const FLAGS: readonly Flag[] = [
     default: formatDuration(DEFAULTS.graceMs),
     help: "On SIGINT/SIGTERM, let records in flight finish this long",
   },
+  {
+    name: "max-connections",
+    type: "string",
+    value: "N",
+    default: String(DEFAULTS.maxConnections),
+    help: "Connections open at once; more are closed at accept",
+  },
+  {
+    name: "max-per-ip",
+    type: "string",
+    value: "N",
+    help: "Connections open at once from one address (default: no limit)",
+  },
+  {
+    name: "allow",
+    type: "string",
+    multiple: true,
+    value: "CIDR",
+    help: "Accept only peers in this range; repeat for more (default: everyone)",
+  },
+  {
+    name: "max-bytes",
+    type: "string",
+    value: "BYTES",
+    help: "Close a connection that would echo more (reason limit; default: no limit)",
+  },
+  {
+    name: "max-duration",
+    type: "string",
+    value: "DURATION",
+    help: "Close a connection open this long (reason limit; default: no limit)",
+  },
   { name: "stream", type: "boolean", help: "Echo bytes as they arrive (RFC 862), not records" },
-  { name: "json", type: "boolean", help: "JSON lines on stdout and stderr instead of text" },
+  { name: "json", type: "boolean", help: "JSON lines on stdout, and on stderr unless --log says" },
+  {
+    name: "log",
+    type: "string",
+    value: "FORMAT",
+    default: "text",
+    help: "Connection logs on stderr: text, json or none (--json makes json the default)",
+  },
+  {
+    name: "stats-interval",
+    type: "string",
+    value: "DURATION",
+    help: "Print a snapshot (open connections, totals, rates) on stderr this often",
+  },
   { name: "help", short: "h", type: "boolean", help: "Show this help" },
 ];
 
@@ -69,35 +131,64 @@ const HELP = helpText(
     "echoprobe server",
     "echoprobe server --host 127.0.0.1 --port 0 --timeout 5s",
     "echoprobe server --stream --json",
+    "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
   ],
 );
 
+interface ServerPlan {
+  options: ServeOptions;
+  /** JSON results on stdout. */
+  json: boolean;
+  /** The form of the logs on stderr. */
+  log: "text" | "json" | "none";
+  statsIntervalMs: number | undefined;
+}
+
 /**
- * Turns the server's flags into options for `serve()`.
+ * Turns the server's flags into options for `serve()` and how to report.
  *
  * @param values The parsed flags.
- * @returns The options and whether output is JSON.
+ * @returns The plan.
  * @throws {UsageError} For a value out of range.
  */
-function serverOptions(values: Record<string, string | boolean | undefined>): {
-  options: ServeOptions;
-  json: boolean;
-} {
+function serverPlan(values: Parsed["values"]): ServerPlan {
   const text = (name: string) => values[name] as string | undefined;
+  const duration = (name: string) => {
+    const value = text(name);
+    return value === undefined ? undefined : parseDuration(value, `--${name}`);
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) =>
+    parseInteger(text(name) ?? String(fallback), `--${name}`, min, max);
   const options: ServeOptions = {
     hostname: text("host") ?? DEFAULTS.hostname,
-    port: parseInteger(text("port") ?? String(DEFAULTS.port), "--port", 0, 65535),
+    port: integer("port", DEFAULTS.port, 0, 65535),
     recordSize: parseByteSize(
       text("size") ?? String(DEFAULTS.recordSize),
       "--size",
       MAX_RECORD_SIZE,
     ),
-    timeoutMs: text("timeout") ? parseDuration(text("timeout")!, "--timeout") : DEFAULTS.timeoutMs,
-    backlog: parseInteger(text("backlog") ?? String(DEFAULTS.backlog), "--backlog", 1, 65535),
-    graceMs: text("grace") ? parseDuration(text("grace")!, "--grace") : DEFAULTS.graceMs,
+    timeoutMs: duration("timeout") ?? DEFAULTS.timeoutMs,
+    backlog: integer("backlog", DEFAULTS.backlog, 1, 65535),
+    graceMs: duration("grace") ?? DEFAULTS.graceMs,
+    maxConnections: integer("max-connections", DEFAULTS.maxConnections, 1, 1_000_000),
     mode: values.stream ? "stream" : "record",
   };
-  return { options, json: values.json === true };
+  if (text("max-per-ip") !== undefined) {
+    options.maxPerIp = integer("max-per-ip", 0, 1, 1_000_000);
+  }
+  const allow = values.allow as string[] | undefined;
+  if (allow) options.allow = allow.map(parseCidr);
+  if (text("max-bytes") !== undefined) {
+    options.maxBytes = parseByteSize(text("max-bytes")!, "--max-bytes", Number.MAX_SAFE_INTEGER);
+  }
+  const maxDurationMs = duration("max-duration");
+  if (maxDurationMs !== undefined) options.maxDurationMs = maxDurationMs;
+  const json = values.json === true;
+  const log = text("log") ?? (json ? "json" : "text");
+  if (log !== "text" && log !== "json" && log !== "none") {
+    throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
+  }
+  return { options, json, log, statsIntervalMs: duration("stats-interval") };
 }
 
 /**
@@ -113,23 +204,41 @@ export async function serverCommand(args: string[]): Promise<number> {
     writeText(HELP);
     return EXIT.ok;
   }
-  const { options, json } = serverOptions(values);
+  const { options, json, log, statsIntervalMs } = serverPlan(values);
+  const logJson = log === "json";
+  const writeEvent = log === "none" ? () => {} : writeLog;
   const stop = new AbortController();
   const server = serve({
     ...options,
     signal: stop.signal,
-    onClose: (info) => writeLog(formatClose(info, json)),
-    onAcceptError: (error) => writeLog(`echoprobe: Accept failed: ${error.message}`),
+    onClose: (info) => writeEvent(formatClose(info, logJson)),
+    onReject: (info) => writeEvent(formatReject(info, logJson)),
+    onAcceptError: (error) =>
+      writeEvent(
+        logJson
+          ? JSON.stringify({ event: "accept-error", error: error.message })
+          : `accept failed: ${error.message}`,
+      ),
   });
   writeResult(formatListening(server.addr, json));
+
+  let previous = server.stats();
+  let previousAt = performance.now();
+  const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
+    const stats = server.stats();
+    const now = performance.now();
+    writeLog(formatStats(stats, previous, now - previousAt, logJson));
+    previous = stats;
+    previousAt = now;
+  }, statsIntervalMs);
 
   const onSignal = () => {
     if (stop.signal.aborted) {
       server.close();
       return;
     }
-    writeLog(
-      json
+    writeEvent(
+      logJson
         ? JSON.stringify({ event: "stopping", active: server.activeConnections })
         : `echoprobe server stopping: ${server.activeConnections} connections open`,
     );
@@ -140,6 +249,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   try {
     writeResult(formatServerSummary(await server.finished, json));
   } finally {
+    clearInterval(statsTimer);
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   return EXIT.ok;

@@ -11,6 +11,9 @@
  * @module
  */
 
+/** The reason a deadline's signal aborts with when its hard limit passes. */
+export const LIMIT_REASON: DOMException = new DOMException("Time limit reached", "AbortError");
+
 /** The reason a deadline's signal aborts with, as `AbortSignal.timeout()` has it. */
 function timeoutReason(timeoutMs: number): DOMException {
   return new DOMException(`Signal timed out after ${timeoutMs} ms`, "TimeoutError");
@@ -74,7 +77,10 @@ export class DeadlineTimer {
   #check(): void {
     const now = performance.now();
     for (const deadline of this.#watched) {
-      if (deadline.expiresAt <= now) deadline.abort(timeoutReason(this.timeoutMs));
+      if (deadline.expiresAt > now) continue;
+      deadline.abort(
+        deadline.expiresAt >= deadline.limitAt ? LIMIT_REASON : timeoutReason(this.timeoutMs),
+      );
     }
   }
 }
@@ -88,6 +94,8 @@ export class Deadline implements Disposable {
   readonly signal: AbortSignal;
   /** `performance.now()` time at which the deadline passes. */
   expiresAt: number;
+  /** `performance.now()` time that no renewal goes past: see {@linkcode Deadline.limit}. */
+  limitAt = Infinity;
   readonly #timer: DeadlineTimer;
   readonly #controller = new AbortController();
 
@@ -104,7 +112,19 @@ export class Deadline implements Disposable {
 
   /** Moves the deadline to `timeoutMs` from now: one clock read, nothing allocated. */
   renew(): void {
-    this.expiresAt = performance.now() + this.#timer.timeoutMs;
+    const at = performance.now() + this.#timer.timeoutMs;
+    this.expiresAt = at < this.limitAt ? at : this.limitAt;
+  }
+
+  /**
+   * Sets a hard limit `ms` from now that renewals cannot pass; when it is what
+   * expires, the signal aborts with {@linkcode LIMIT_REASON} instead of a timeout.
+   *
+   * @param ms Milliseconds from now.
+   */
+  limit(ms: number): void {
+    this.limitAt = performance.now() + ms;
+    if (this.expiresAt > this.limitAt) this.expiresAt = this.limitAt;
   }
 
   /**

@@ -17,6 +17,8 @@ export const DEFAULTS = {
   timeoutMs: 30_000,
   /** Length of the server's queue of connections not yet accepted. */
   backlog: 10,
+  /** Connections the server holds at once. */
+  maxConnections: 1024,
   /** How long a stopping server lets records in flight finish. */
   graceMs: 5_000,
   /** Probes the client sends. */

@@ -7,7 +7,7 @@
 
 import { formatHostPort } from "./address.ts";
 import type { ProbeOutcome } from "./series.ts";
-import type { ConnectionInfo, ServerSummary } from "./server.ts";
+import type { ConnectionInfo, RejectInfo, ServerStats, ServerSummary } from "./server.ts";
 import type { ProbeSummary } from "./stats.ts";
 
 /**
@@ -105,24 +105,90 @@ export function formatClose(info: ConnectionInfo, json: boolean): string {
 }
 
 /**
+ * The log line of a connection closed at accept.
+ *
+ * @param info The peer and the rule.
+ * @param json A JSON object instead of text.
+ * @returns `rejected PEER reason=R`, or the JSON event.
+ *
+ * @example
+ * ```ts
+ * import { formatReject } from "./format.ts";
+ *
+ * const line = formatReject({
+ *   remoteAddr: { transport: "tcp", hostname: "::1", port: 41000 },
+ *   reason: "not-allowed",
+ * }, false); // "rejected [::1]:41000 reason=not-allowed"
+ * ```
+ */
+export function formatReject(info: RejectInfo, json: boolean): string {
+  const peer = formatHostPort(info.remoteAddr.hostname, info.remoteAddr.port);
+  if (json) return JSON.stringify({ event: "reject", peer, reason: info.reason });
+  return `rejected ${peer} reason=${info.reason}`;
+}
+
+/**
+ * The periodic snapshot of a server: open connections, totals, rates since the last one.
+ *
+ * @param stats The server's stats now.
+ * @param previous Its stats at the last snapshot.
+ * @param elapsedMs Milliseconds since the last snapshot.
+ * @param json A JSON object instead of text.
+ * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X bytes_s=Y`.
+ *
+ * @example
+ * ```ts
+ * import { formatStats } from "./format.ts";
+ *
+ * const zero = { active: 0, inFlight: 0, connections: 0, rejected: 0, records: 0, bytes: 0 };
+ * const now = { ...zero, active: 1, connections: 1, records: 40, bytes: 10_000 };
+ * const line = formatStats(now, zero, 2_000, false); // "... records_s=20 bytes_s=5000"
+ * ```
+ */
+export function formatStats(
+  stats: ServerStats,
+  previous: ServerStats,
+  elapsedMs: number,
+  json: boolean,
+): string {
+  const perSecond = (now: number, before: number) =>
+    elapsedMs > 0 ? Math.round(((now - before) * 1000) / elapsedMs) : 0;
+  const memory = Deno.memoryUsage();
+  const fields = {
+    active: stats.active,
+    inflight: stats.inFlight,
+    connections: stats.connections,
+    rejected: stats.rejected,
+    records: stats.records,
+    bytes: stats.bytes,
+    records_s: perSecond(stats.records, previous.records),
+    bytes_s: perSecond(stats.bytes, previous.bytes),
+    rss_kib: Math.round(memory.rss / 1024),
+    heap_kib: Math.round(memory.heapUsed / 1024),
+  };
+  if (json) return JSON.stringify({ event: "stats", ...fields });
+  return `stats ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
+}
+
+/**
  * The server's last line: its totals.
  *
  * @param summary The totals.
  * @param json A JSON object instead of text.
- * @returns `echoprobe server stopped: connections=N records=N bytes=N`, or the JSON event.
+ * @returns `echoprobe server stopped: connections=N rejected=N records=N bytes=N`, or JSON.
  *
  * @example
  * ```ts
  * import { formatServerSummary } from "./format.ts";
  *
- * const line = formatServerSummary({ connections: 1, records: 2, bytes: 500 }, true);
- * // {"event":"summary","connections":1,"records":2,"bytes":500}
+ * const line = formatServerSummary({ connections: 1, rejected: 0, records: 2, bytes: 500 }, true);
+ * // {"event":"summary","connections":1,"rejected":0,"records":2,"bytes":500}
  * ```
  */
 export function formatServerSummary(summary: ServerSummary, json: boolean): string {
-  const { connections, records, bytes } = summary;
-  if (json) return JSON.stringify({ event: "summary", connections, records, bytes });
-  return `echoprobe server stopped: connections=${connections} records=${records} bytes=${bytes}`;
+  const { connections, rejected, records, bytes } = summary;
+  if (json) return JSON.stringify({ event: "summary", connections, rejected, records, bytes });
+  return `echoprobe server stopped: connections=${connections} rejected=${rejected} records=${records} bytes=${bytes}`;
 }
 
 /** How a probe line looks: JSON or text, and coloured or not (text on a terminal). */

@@ -7,7 +7,8 @@
 
 import { formatHostPort } from "./address.ts";
 import { DEFAULTS } from "./defaults.ts";
-import { type Deadline, DeadlineTimer } from "./deadline.ts";
+import type { Cidr } from "./cidr.ts";
+import { type Deadline, DeadlineTimer, LIMIT_REASON } from "./deadline.ts";
 import { delay } from "./delay.ts";
 import { EchoError } from "./errors.ts";
 import { readFull, writeAll } from "./record.ts";
@@ -16,7 +17,26 @@ import { readFull, writeAll } from "./record.ts";
 export type EchoMode = "record" | "stream";
 
 /** Why a connection closed. */
-export type CloseReason = "eof" | "timeout" | "reset" | "error" | "shutdown";
+export type CloseReason = "eof" | "timeout" | "reset" | "error" | "shutdown" | "limit";
+
+/** Why a connection was closed as soon as it was accepted. */
+export type RejectReason = "max-connections" | "max-per-ip" | "not-allowed";
+
+/** A connection closed at accept. */
+export interface RejectInfo {
+  /** The peer. */
+  remoteAddr: Deno.NetAddr;
+  /** Which rule closed it. */
+  reason: RejectReason;
+}
+
+/** What the server has done so far, and what it holds now. */
+export interface ServerStats extends ServerSummary {
+  /** Connections open now. */
+  active: number;
+  /** Open connections with part of a record read and not yet echoed. */
+  inFlight: number;
+}
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -56,11 +76,29 @@ export interface ServeOptions {
    * @default {5000}
    */
   graceMs?: number;
+  /**
+   * Connections open at once; more are closed as soon as they are accepted.
+   * @default {1024}
+   */
+  maxConnections?: number;
+  /** Connections open at once from one IP address (default: no limit). */
+  maxPerIp?: number;
+  /** Accept only peers in these ranges (default: everyone). */
+  allow?: readonly Cidr[];
+  /** Close a connection (reason `limit`) that would echo more than this many bytes. */
+  maxBytes?: number;
+  /** Close a connection (reason `limit`) open this many milliseconds. */
+  maxDurationMs?: number;
   /** Aborting it starts a graceful shutdown, as {@linkcode EchoServer.shutdown}. */
   signal?: AbortSignal;
   /** Called once for every connection, as it closes. */
   onClose?: (info: ConnectionInfo) => void;
-  /** Called when accepting a connection failed; the server goes on accepting. */
+  /** Called for every connection closed at accept by a limit or `allow`. */
+  onReject?: (info: RejectInfo) => void;
+  /**
+   * Called when accepting a connection failed (such as one reset while it waited in
+   * the queue, or no descriptor left); the server goes on accepting.
+   */
   onAcceptError?: (error: Error) => void;
 }
 
@@ -82,8 +120,10 @@ export interface ConnectionInfo {
 
 /** Totals over the server's life. */
 export interface ServerSummary {
-  /** Connections accepted. */
+  /** Connections accepted and served. */
   connections: number;
+  /** Connections closed at accept by a limit or `allow`. */
+  rejected: number;
   /** Full records echoed. */
   records: number;
   /** Bytes echoed. */
@@ -98,6 +138,8 @@ export interface EchoServer extends AsyncDisposable {
   readonly activeConnections: number;
   /** Connections open now that have read part of a record not yet echoed. */
   readonly inFlightConnections: number;
+  /** Totals so far, and what is open now. */
+  stats(): ServerStats;
   /** Settles when the server has stopped and every connection is closed. */
   readonly finished: Promise<ServerSummary>;
   /**
@@ -138,14 +180,28 @@ export function serve(options: ServeOptions = {}): EchoServer {
   return new Server(options);
 }
 
-/** The state of one connection. */
-interface Connection {
+/** One connection: its state, and a writer that renews the deadline on every write. */
+class Connection {
   readonly conn: Deno.TcpConn;
   readonly deadline: Deadline;
+  /** The peer's address, IPv4-mapped IPv6 read as IPv4: the key of `maxPerIp`. */
+  readonly ip: string;
   /** Waiting for a record (or stream bytes) to begin: safe to close on shutdown. */
-  idle: boolean;
-  records: number;
-  bytes: number;
+  idle = true;
+  records = 0;
+  bytes = 0;
+
+  constructor(conn: Deno.TcpConn, deadline: Deadline, ip: string) {
+    this.conn = conn;
+    this.deadline = deadline;
+    this.ip = ip;
+  }
+
+  /** Writes, renewing the deadline first: a write times out only when it stops progressing. */
+  write(p: Uint8Array): Promise<number> {
+    this.deadline.renew();
+    return this.conn.write(p);
+  }
 }
 
 class Server implements EchoServer {
@@ -156,7 +212,9 @@ class Server implements EchoServer {
   readonly #recordSize: number;
   readonly #timer: DeadlineTimer;
   readonly #active = new Set<Connection>();
-  readonly #totals: ServerSummary = { connections: 0, records: 0, bytes: 0 };
+  readonly #perIp = new Map<string, number>();
+  readonly #totals: ServerSummary = { connections: 0, rejected: 0, records: 0, bytes: 0 };
+  readonly #maxConnections: number;
   /** Aborts when the server starts stopping: ends the accept loop and its retry pause. */
   readonly #stopping = new AbortController();
   #accepting = true;
@@ -166,7 +224,11 @@ class Server implements EchoServer {
   constructor(options: ServeOptions) {
     this.#options = options;
     this.#recordSize = options.recordSize ?? DEFAULTS.recordSize;
-    this.#timer = new DeadlineTimer(options.timeoutMs ?? DEFAULTS.timeoutMs);
+    this.#maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    // The timer checks often enough for the shorter of the two limits it enforces.
+    const shortestMs = Math.min(timeoutMs, options.maxDurationMs ?? Infinity);
+    this.#timer = new DeadlineTimer(timeoutMs, Math.min(1_000, Math.max(10, shortestMs / 10)));
     const hostname = options.hostname ?? DEFAULTS.hostname;
     const port = options.port ?? DEFAULTS.port;
     try {
@@ -194,6 +256,10 @@ class Server implements EchoServer {
     let count = 0;
     for (const connection of this.#active) if (!connection.idle) count++;
     return count;
+  }
+
+  stats(): ServerStats {
+    return { ...this.#totals, active: this.#active.size, inFlight: this.inFlightConnections };
   }
 
   shutdown(): Promise<ServerSummary> {
@@ -239,7 +305,16 @@ class Server implements EchoServer {
       } catch (error) {
         if (this.#stopping.signal.aborted) break; // the listener was closed by us
         this.#options.onAcceptError?.(error as Error);
-        await delay(ACCEPT_RETRY_MS, this.#stopping.signal);
+        // A connection reset while it waited in the queue fails its own accept only;
+        // other failures (out of descriptors) would fail the next accept too.
+        if (!isGoneBeforeAccept(error)) await delay(ACCEPT_RETRY_MS, this.#stopping.signal);
+        continue;
+      }
+      const reason = this.#rejectReason(conn.remoteAddr);
+      if (reason) {
+        conn.close();
+        this.#totals.rejected++;
+        this.#options.onReject?.({ remoteAddr: conn.remoteAddr, reason });
         continue;
       }
       this.#totals.connections++;
@@ -249,15 +324,23 @@ class Server implements EchoServer {
     this.#settleIfDone();
   }
 
+  #rejectReason(remoteAddr: Deno.NetAddr): RejectReason | undefined {
+    const { allow, maxPerIp } = this.#options;
+    if (allow && !allow.some((range) => range.contains(remoteAddr.hostname))) return "not-allowed";
+    if (this.#active.size >= this.#maxConnections) return "max-connections";
+    if (maxPerIp !== undefined && (this.#perIp.get(ipKey(remoteAddr.hostname)) ?? 0) >= maxPerIp) {
+      return "max-per-ip";
+    }
+    return undefined;
+  }
+
   async #handle(conn: Deno.TcpConn): Promise<void> {
     const startedAt = performance.now();
-    const connection: Connection = {
-      conn,
-      deadline: this.#timer.start(),
-      idle: true,
-      records: 0,
-      bytes: 0,
-    };
+    const connection = new Connection(conn, this.#timer.start(), ipKey(conn.remoteAddr.hostname));
+    if (this.#options.maxDurationMs !== undefined) {
+      connection.deadline.limit(this.#options.maxDurationMs);
+    }
+    this.#perIp.set(connection.ip, (this.#perIp.get(connection.ip) ?? 0) + 1);
     const { signal } = connection.deadline;
     // Closing the connection is what makes a waiting read or write give up.
     const onAbort = () => conn.close();
@@ -280,10 +363,11 @@ class Server implements EchoServer {
       if (!signal.aborted) conn.close();
       connection.deadline[Symbol.dispose]();
       this.#active.delete(connection);
+      const sameIp = this.#perIp.get(connection.ip)! - 1;
+      if (sameIp === 0) this.#perIp.delete(connection.ip);
+      else this.#perIp.set(connection.ip, sameIp);
     }
 
-    this.#totals.records += connection.records;
-    this.#totals.bytes += connection.bytes;
     const info: ConnectionInfo = {
       remoteAddr: conn.remoteAddr,
       records: connection.records,
@@ -300,6 +384,7 @@ class Server implements EchoServer {
   async #echoRecords(connection: Connection): Promise<CloseReason> {
     const { conn, deadline } = connection;
     const { signal } = deadline;
+    const maxBytes = this.#options.maxBytes ?? Infinity;
     const buffer = new Uint8Array(this.#recordSize);
     while (!this.#stopping.signal.aborted) {
       connection.idle = true;
@@ -309,11 +394,19 @@ class Server implements EchoServer {
       connection.idle = false;
       // Most records arrive in one read: skip the loop's call for them.
       const filled = first === buffer.length ? first : await readFull(conn, buffer, signal, first);
-      deadline.renew();
-      await writeAll(conn, filled === buffer.length ? buffer : buffer.subarray(0, filled), signal);
+      if (connection.bytes + filled > maxBytes) return "limit";
+      // Nothing more is read until the echo is written: a peer that does not read
+      // its echo stops being read, and its bytes wait in the kernel, not here.
+      await writeAll(
+        connection,
+        filled === buffer.length ? buffer : buffer.subarray(0, filled),
+        signal,
+      );
       connection.bytes += filled;
+      this.#totals.bytes += filled;
       if (filled < buffer.length) return "eof";
       connection.records++;
+      this.#totals.records++;
     }
     return "shutdown";
   }
@@ -321,6 +414,7 @@ class Server implements EchoServer {
   /** Echoes bytes as they arrive (RFC 862) until end of stream. */
   async #echoStream(connection: Connection): Promise<CloseReason> {
     const { conn, deadline } = connection;
+    const maxBytes = this.#options.maxBytes ?? Infinity;
     const buffer = new Uint8Array(STREAM_BUFFER_SIZE);
     while (!this.#stopping.signal.aborted) {
       connection.idle = true;
@@ -328,9 +422,10 @@ class Server implements EchoServer {
       const n = await conn.read(buffer);
       if (n === null) return "eof";
       connection.idle = false;
-      deadline.renew();
-      await writeAll(conn, buffer.subarray(0, n), deadline.signal);
+      if (connection.bytes + n > maxBytes) return "limit";
+      await writeAll(connection, buffer.subarray(0, n), deadline.signal);
       connection.bytes += n;
+      this.#totals.bytes += n;
     }
     return "shutdown";
   }
@@ -346,8 +441,26 @@ class Server implements EchoServer {
 /** The abort reason of connections closed by a shutdown. */
 const SHUTDOWN = new DOMException("Server shutting down", "AbortError");
 
+/** Whether an accept failed because that one connection was gone (reset in the queue). */
+function isGoneBeforeAccept(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset;
+}
+
+/** The key of `maxPerIp`: the address, with an IPv4-mapped IPv6 address read as IPv4. */
+function ipKey(hostname: string): string {
+  return hostname.startsWith("::ffff:") && hostname.includes(".") ? hostname.slice(7) : hostname;
+}
+
 function closeReason(error: unknown, signal: AbortSignal): CloseReason {
-  if (signal.aborted) return signal.reason === SHUTDOWN ? "shutdown" : "timeout";
+  if (signal.aborted) {
+    return signal.reason === SHUTDOWN
+      ? "shutdown"
+      : signal.reason === LIMIT_REASON
+      ? "limit"
+      : "timeout";
+  }
   if (
     error instanceof Deno.errors.ConnectionReset ||
     error instanceof Deno.errors.ConnectionAborted ||

@@ -88,6 +88,20 @@ Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (
     [["server", "--port"], /Flag "--port" needs a value/],
     [["server", "--json=yes"], /Flag "--json" takes no value/],
     [["server", "extra"], /Unexpected argument "extra"/],
+    [["server", "--max-connections", "0"], /Invalid --max-connections "0"/],
+    [["server", "--max-per-ip", "many"], /Invalid --max-per-ip "many"/],
+    [["server", "--allow", "10.0.0.0/33"], /Invalid --allow "10.0.0.0\/33"/],
+    [["server", "--allow", "127.0.0.1", "--allow", "::1/200"], /Invalid --allow "::1\/200"/],
+    [["server", "--max-bytes", "0"], /Invalid --max-bytes "0"/],
+    [["server", "--max-duration", "0s"], /Invalid --max-duration "0s"/],
+    [["server", "--log", "xml"], /Invalid --log "xml": expected text, json or none/],
+    [["server", "--stats-interval", "often"], /Invalid --stats-interval "often"/],
+    [["server", "--port=-1"], /Invalid --port "-1"/],
+    [["server", "--port", "1.5"], /Invalid --port "1.5"/],
+    [["server", "--size", "1GiB"], /Invalid --size "1GiB"/],
+    [["server", "--timeout", "30"], /Invalid --timeout "30": expected a duration/],
+    [["server", "--backlog", "70000"], /Invalid --backlog "70000"/],
+    [["server", "--stream=1"], /Flag "--stream" takes no value/],
     [["client"], /Missing HOST \(see "echoprobe client --help"\)/],
     [["client", "a", "b"], /Expected one HOST, got 2: "a", "b"/],
     [["client", "127.0.0.1:70000"], /Invalid port "70000"/],
@@ -135,7 +149,10 @@ Deno.test("CLI: a server exchanges with a client, logs the connection, and stops
   );
   const stopped = await server.stop("SIGTERM");
   assert.equal(stopped.code, 0);
-  assert.equal(stopped.stdout, "echoprobe server stopped: connections=1 records=1 bytes=250\n");
+  assert.equal(
+    stopped.stdout,
+    "echoprobe server stopped: connections=1 rejected=0 records=1 bytes=250\n",
+  );
 });
 
 Deno.test("CLI: SIGINT closes an idle connection with reason shutdown and exits 0", async () => {
@@ -156,6 +173,7 @@ Deno.test("CLI: SIGINT closes an idle connection with reason shutdown and exits 
   assert.deepEqual(JSON.parse(stopped.stdout), {
     event: "summary",
     connections: 1,
+    rejected: 0,
     records: 1,
     bytes: 250,
   });
@@ -243,4 +261,56 @@ Deno.test("CLI: --count probes --interval apart, one JSON object each", async ()
       assert.equal(typeof probe[field], "number", field);
     }
   }
+});
+
+Deno.test("CLI: --stats-interval prints snapshots; --log none silences connection logs", async () => {
+  await using server = await CliServer.start([
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--log",
+    "none",
+    "--stats-interval",
+    "50ms",
+  ]);
+  {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(new Uint8Array(250));
+    await readRecord(conn, 250);
+  }
+  // Snapshots come every 50 ms; read them until one counts the closed connection.
+  let line: string | undefined;
+  for (let i = 0; i < 1_000; i++) {
+    line = await server.stderr.line();
+    if (line === undefined || /^stats active=0 .* connections=1 /.test(line)) break;
+  }
+  assert.match(
+    line ?? "",
+    /^stats active=0 inflight=0 connections=1 rejected=0 records=1 bytes=250 records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+$/,
+  );
+  const stopped = await server.stop("SIGTERM");
+  assert.ok(!/closed|stopping/.test(stopped.stderr), "no connection logs with --log none");
+});
+
+Deno.test("CLI: connections past --max-connections are logged as rejected", async () => {
+  await using server = await CliServer.start([
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--max-connections",
+    "1",
+  ]);
+  using held = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await held.write(new Uint8Array(250));
+  await readRecord(held, 250);
+  {
+    using extra = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await drain(extra);
+  }
+  assert.match(
+    await server.stderr.line() ?? "",
+    /^rejected 127\.0\.0\.1:\d+ reason=max-connections$/,
+  );
 });

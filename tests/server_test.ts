@@ -207,7 +207,7 @@ Deno.test("shutdown() closes idle connections and lets a record in flight finish
   const summary = await stopped;
   assert.equal(closed[1]?.reason, "shutdown");
   assert.equal(closed[1]?.records, 2);
-  assert.deepEqual(summary, { connections: 2, records: 3, bytes: 750 });
+  assert.deepEqual(summary, { connections: 2, rejected: 0, records: 3, bytes: 750 });
 });
 
 Deno.test("shutdown() closes a record in flight once the grace period ends", async () => {
