@@ -18,6 +18,29 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/**
+ * The permissions echoprobe needs: the tasks and the compiled binary grant these and no
+ * more (tests/compile_test.ts holds them to it). Reading a payload file asks for more
+ * only when `--payload @FILE` names one.
+ */
+export const REQUIRED_PERMISSIONS = ["net"] as const;
+
+/**
+ * Checks at start-up that the permissions echoprobe needs were granted.
+ *
+ * @throws {EchoError} Code `permission`, naming the flag that grants what is missing.
+ */
+export function checkPermissions(): void {
+  for (const name of REQUIRED_PERMISSIONS) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") {
+      throw new EchoError(
+        "permission",
+        `Missing ${name} permission: run with --allow-${name} (deno run --allow-${name} main.ts ...)`,
+      );
+    }
+  }
+}
+
 /** One flag of a subcommand: how it parses and how `--help` shows it. */
 export interface Flag {
   /** Long name, without the dashes. */
@@ -196,7 +219,7 @@ export function reportError(error: unknown): number {
   }
   if (error instanceof EchoError) {
     writeLog(`echoprobe: ${error.message}`);
-    return error.code === "listen" ? EXIT.cannotStart : EXIT.failed;
+    return error.code === "listen" || error.code === "permission" ? EXIT.cannotStart : EXIT.failed;
   }
   if (error instanceof Deno.errors.NotCapable) {
     writeLog(`echoprobe: Missing permission: ${(error as Error).message}`);

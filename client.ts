@@ -85,7 +85,7 @@ const FLAGS: readonly Flag[] = [
     type: "string",
     value: "KIND",
     default: "random",
-    help: "random (differs per probe), zeros, ascii, hex:DEADBEEF, or @FILE (its bytes)",
+    help: "random (differs per probe), zeros, ascii, hex:DEADBEEF, @FILE (its bytes), @- (stdin)",
   },
   {
     name: "seed",
@@ -228,10 +228,15 @@ async function payloadAndSize(
   }
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    // "@-" reads standard input, which needs no permission (the compiled binary has none to read files).
+    bytes = path === "-"
+      ? await new Response(Deno.stdin.readable).bytes()
+      : await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
-      throw new UsageError(`Reading "${path}" needs read permission: run with --allow-read`);
+      throw new UsageError(
+        `Reading "${path}" needs read permission: run with --allow-read, or give the file on standard input: --payload @- < "${path}"`,
+      );
     }
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"

@@ -5,7 +5,7 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import { EXIT, reportError, writeLog, writeText } from "./cli.ts";
+import { checkPermissions, EXIT, reportError, writeLog, writeText } from "./cli.ts";
 import { clientCommand } from "./client.ts";
 import { UsageError } from "./lib/errors.ts";
 import { serverCommand } from "./server.ts";
@@ -34,8 +34,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (command) {
       case "server":
+        checkPermissions();
         return await serverCommand(rest);
       case "client":
+        checkPermissions();
         return await clientCommand(rest);
       case "help":
       case "--help":
@@ -45,7 +47,9 @@ export async function main(args: string[]): Promise<number> {
       case "version":
       case "--version":
       case "-V":
-        writeText(`echoprobe ${denoJson.version} (deno ${Deno.version.deno})\n`);
+        writeText(
+          `echoprobe ${denoJson.version} (deno ${Deno.version.deno}, ${Deno.build.target})\n`,
+        );
         return EXIT.ok;
       case undefined:
         writeLog(HELP.trimEnd());

@@ -8,6 +8,7 @@
 /** The stable codes of {@linkcode EchoError}. */
 export type ErrorCode =
   | "usage"
+  | "permission"
   | "listen"
   | "resolve"
   | "refused"

@@ -65,7 +65,10 @@ Deno.test("CLI: --help of each subcommand lists every flag with its default", as
 Deno.test("CLI: --version prints the version of deno.json and the Deno it runs on", async () => {
   const output = await runCli(["--version"]);
   assert.equal(output.code, 0);
-  assert.equal(output.stdout, `echoprobe ${denoJson.version} (deno ${Deno.version.deno})\n`);
+  assert.equal(
+    output.stdout,
+    `echoprobe ${denoJson.version} (deno ${Deno.version.deno}, ${Deno.build.target})\n`,
+  );
 });
 
 Deno.test("CLI: no subcommand prints the help on stderr and exits 2", async () => {

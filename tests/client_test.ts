@@ -389,3 +389,29 @@ Deno.test("client --json output is JSON lines on every path, field by field", as
   assert.ok(summary.minMs <= summary.avgMs && summary.avgMs <= summary.maxMs);
   assert.ok(summary.minMs <= summary.p50Ms && summary.p99Ms <= summary.maxMs);
 });
+
+Deno.test("client --payload @- sends standard input, with no read permission", async () => {
+  const { server, received } = recordingServer(300);
+  await using _ = server;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      new URL("../main.ts", import.meta.url).pathname,
+      "client",
+      `127.0.0.1:${server.port}`,
+      "--payload",
+      "@-",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const content = new Uint8Array(300).map((_, i) => (i * 7) & 0xff);
+  const writer = child.stdin.getWriter();
+  await writer.write(content);
+  await writer.close();
+  const output = await child.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.deepEqual(received[0], content);
+});

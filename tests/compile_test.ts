@@ -1,0 +1,124 @@
+/**
+ * The compiled binary: its permissions agree with what the code asks for, and, where
+ * Deno's compile runtime (denort) is available, a built binary serves and probes.
+ */
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+import { REQUIRED_PERMISSIONS } from "../cli.ts";
+import { assetName, COMPILE_PERMISSIONS, TARGETS } from "../scripts/compile_all.ts";
+import { runCli } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** The `--allow-*` flags of a command line. */
+function permissionFlags(command: string): string[] {
+  return command.split(/\s+/).filter((word) => word.startsWith("--allow-")).sort();
+}
+
+Deno.test("the compile tasks, the run tasks and the code ask for the same permissions", () => {
+  const expected = REQUIRED_PERMISSIONS.map((name) => `--allow-${name}`).sort();
+  assert.deepEqual(permissionFlags(denoJson.tasks.compile), expected);
+  assert.deepEqual([...COMPILE_PERMISSIONS].sort(), expected);
+  assert.deepEqual(permissionFlags(denoJson.tasks.serve), expected);
+  assert.deepEqual(permissionFlags(denoJson.tasks.client), expected);
+});
+
+Deno.test("compile:all names one asset per release target", () => {
+  assert.deepEqual(TARGETS.map(assetName), [
+    "echoprobe-x86_64-unknown-linux-gnu",
+    "echoprobe-aarch64-unknown-linux-gnu",
+    "echoprobe-x86_64-apple-darwin",
+    "echoprobe-aarch64-apple-darwin",
+    "echoprobe-x86_64-pc-windows-msvc.exe",
+  ]);
+});
+
+Deno.test("without --allow-net, echoprobe says which permission is missing and exits 3", async () => {
+  for (const command of ["server", "client"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", `${ROOT}main.ts`, command, "127.0.0.1"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(output.code, 3);
+    assert.equal(
+      new TextDecoder().decode(output.stderr),
+      "echoprobe: Missing net permission: run with --allow-net (deno run --allow-net main.ts ...)\n",
+    );
+  }
+  // --help and --version need no permission.
+  assert.equal((await runCli(["--version"])).code, 0);
+});
+
+/** Where a compile could find the runtime for this machine, or why it cannot. */
+function compileRuntime(): { env: Record<string, string> } | { skip: string } {
+  const fromEnv = Deno.env.get("DENORT_BIN");
+  if (fromEnv) {
+    try {
+      Deno.statSync(fromEnv);
+      return { env: { DENORT_BIN: fromEnv } };
+    } catch {
+      return { skip: `DENORT_BIN names "${fromEnv}", which cannot be read` };
+    }
+  }
+  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  const cached = `${denoDir}/dl/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip`;
+  try {
+    Deno.statSync(cached);
+    return { env: {} };
+  } catch {
+    return {
+      skip:
+        `no compile runtime: DENORT_BIN is not set and ${cached} is not in Deno's cache (deno compile would download it)`,
+    };
+  }
+}
+
+const runtime = compileRuntime();
+if ("skip" in runtime) {
+  // deno-lint-ignore no-console -- a skipped test says why, where it is counted
+  console.log(`skipped: compiled binary test: ${runtime.skip}`);
+}
+
+Deno.test({
+  name: "a compiled binary serves and probes (deno task compile)",
+  ignore: "skip" in runtime,
+  async fn() {
+    const env = "env" in runtime ? runtime.env : {};
+    const binary = `${ROOT}dist/test/echoprobe`;
+    const compile = await new Deno.Command(Deno.execPath(), {
+      args: ["compile", ...COMPILE_PERMISSIONS, "--output", binary, `${ROOT}main.ts`],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(compile.success, new TextDecoder().decode(compile.stderr));
+    const version = await new Deno.Command(binary, { args: ["--version"], stdout: "piped" })
+      .output();
+    assert.match(new TextDecoder().decode(version.stdout), /^echoprobe \d+\.\d+\.\d+ \(deno /);
+    const server = new Deno.Command(binary, {
+      args: ["server", "--host", "127.0.0.1", "--port", "0"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    try {
+      const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const { value } = await reader.read();
+      const port = /:(\d+)\n?$/.exec(value ?? "")?.[1];
+      await reader.cancel();
+      assert.ok(port, `no listening line: ${value}`);
+      const client = await new Deno.Command(binary, {
+        args: ["client", `127.0.0.1:${port}`, "--json"],
+        stdout: "piped",
+      }).output();
+      assert.equal(client.code, 0);
+      assert.match(new TextDecoder().decode(client.stdout), /"ok":true/);
+    } finally {
+      server.kill("SIGTERM");
+      await server.status;
+      await server.stderr.cancel();
+    }
+  },
+});
