@@ -198,6 +198,15 @@ export function writeText(text: string): void {
 }
 
 /**
+ * Rewrites the progress line on stderr (a terminal): `\r`, the text, then erase to the end.
+ *
+ * @param text One line; empty clears the line.
+ */
+export function writeProgress(text: string): void {
+  writeAllSync(Deno.stderr, `\r${text}\x1b[K`);
+}
+
+/**
  * Writes a log or diagnostic line to stderr.
  *
  * @param line One line, without the newline.

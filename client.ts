@@ -10,14 +10,22 @@ import {
   helpText,
   type Parsed,
   parseFlags,
+  writeProgress,
   writeResult,
   writeText,
 } from "./cli.ts";
 import { formatHostPort, parseHostPort } from "./lib/address.ts";
 import { DEFAULTS, MAX_PROBE_SIZE } from "./lib/defaults.ts";
 import { UsageError } from "./lib/errors.ts";
-import { formatOutcome, formatSummary, type LineStyle } from "./lib/format.ts";
+import {
+  formatLoadProgress,
+  formatLoadReport,
+  formatOutcome,
+  formatSummary,
+  type LineStyle,
+} from "./lib/format.ts";
 import { parsePayload, type PayloadSpec } from "./lib/payload.ts";
+import { load, type LoadOptions, type LoadReport } from "./lib/load.ts";
 import { probeSeries, type SeriesEnd, type SeriesOptions } from "./lib/series.ts";
 import { ProbeStats } from "./lib/stats.ts";
 import { formatDuration, parseByteSize, parseDuration, parseInteger } from "./lib/units.ts";
@@ -108,6 +116,27 @@ const FLAGS: readonly Flag[] = [
     value: "PCT",
     help: "Exit 1 only when the loss is above PCT percent (default: any failure)",
   },
+  {
+    name: "concurrency",
+    short: "n",
+    type: "string",
+    value: "N",
+    help: "Load mode: N probe loops at once (with --duration or --count in all)",
+  },
+  {
+    name: "duration",
+    short: "d",
+    type: "string",
+    value: "DURATION",
+    help: "Load mode: run this long",
+  },
+  {
+    name: "rate",
+    short: "r",
+    type: "string",
+    value: "PER_SECOND",
+    help: "Load mode: probes per second in all, on a schedule (latency from scheduled start)",
+  },
   { name: "help", short: "h", type: "boolean", help: "Show this help" },
 ];
 
@@ -128,12 +157,16 @@ const HELP = helpText(
     "echoprobe client db.internal:5432 --count 0 --deadline 60s --until-ok --quiet",
     "echoprobe client lb.example --resolve --count 10 --json | jq .address",
     "echoprobe client 10.0.0.7 --reuse --count 100 --interval 10ms --max-loss 1",
-    "echoprobe client 10.0.0.7 --payload @firmware.bin --timeout 5s",
+    "echoprobe client 10.0.0.7 --payload @- --timeout 5s < firmware.bin",
+    "echoprobe client 127.0.0.1 --concurrency 32 --reuse --duration 10s",
+    "echoprobe client 127.0.0.1 --concurrency 8 --rate 20000 --duration 30s --json",
   ],
 );
 
 interface ClientPlan {
   series: SeriesOptions;
+  /** Load mode: how many loops, how long, how fast. */
+  load: { concurrency: number; durationMs?: number; count?: number; rate?: number } | undefined;
   target: string;
   seed: number;
   /** The payload as the header shows it. */
@@ -200,6 +233,7 @@ async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> 
   const json = values.json === true;
   return {
     series,
+    load: loadPlan(values, series),
     target: formatHostPort(target.hostname, target.port),
     seed,
     payloadLabel: payload.kind === "random"
@@ -209,6 +243,38 @@ async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> 
     maxLossPct,
     style: { json, color: !json && Deno.stdout.isTerminal() && !Deno.noColor },
   };
+}
+
+/** Load mode's settings, when `--concurrency`, `--duration` or `--rate` asks for it. */
+function loadPlan(values: Parsed["values"], series: SeriesOptions): ClientPlan["load"] {
+  const text = (name: string) => values[name] as string | undefined;
+  if (!["concurrency", "duration", "rate"].some((name) => text(name) !== undefined)) {
+    return undefined;
+  }
+  if (text("interval") !== undefined || text("deadline") !== undefined || values["until-ok"]) {
+    throw new UsageError(
+      "--interval, --deadline and --until-ok do not go with load mode: use --rate and --duration",
+    );
+  }
+  const plan: NonNullable<ClientPlan["load"]> = {
+    concurrency: parseInteger(text("concurrency") ?? "1", "--concurrency", 1, 10_000),
+  };
+  if (text("duration") !== undefined) {
+    plan.durationMs = parseDuration(text("duration")!, "--duration");
+  }
+  if (text("count") !== undefined) plan.count = series.count!;
+  if (plan.durationMs === undefined && !plan.count) {
+    throw new UsageError("Load mode needs --duration or a --count above 0");
+  }
+  const rate = text("rate");
+  if (rate !== undefined) {
+    const perSecond = Number(rate);
+    if (!/^\d+(\.\d+)?$/.test(rate) || !(perSecond > 0)) {
+      throw new UsageError(`Invalid --rate "${rate}": expected probes per second above 0`);
+    }
+    plan.rate = perSecond;
+  }
+  return plan;
 }
 
 /** The payload and its size, from `--payload` and `--size` (`@FILE` sets the size). */
@@ -276,6 +342,7 @@ export async function clientCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const plan = await clientPlan(parsed);
+  if (plan.load) return await loadCommand(plan, plan.load);
   const { series, style } = plan;
   if (!plan.quiet && !style.json) {
     const mode = series.reuse ? "one connection" : "a new connection per probe";
@@ -310,4 +377,34 @@ export async function clientCommand(args: string[]): Promise<number> {
     seed: plan.seed,
   }, style));
   return exitCode(plan, stats, end);
+}
+
+/** Load mode: runs `load()`, shows progress on a terminal, reports once at the end. */
+async function loadCommand(
+  plan: ClientPlan,
+  settings: NonNullable<ClientPlan["load"]>,
+): Promise<number> {
+  const { series, style } = plan;
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const live = Deno.stderr.isTerminal();
+  // The series' count (1 by default) is not load mode's: that one is in `settings`.
+  const { count: _count, ...probe } = series;
+  const options: LoadOptions = { ...probe, ...settings, signal: interrupt.signal };
+  if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
+  let report: LoadReport;
+  try {
+    report = await load(options);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    if (live) writeProgress("");
+  }
+  writeResult(formatLoadReport(plan.target, report, settings, style));
+  if (interrupt.signal.aborted) return EXIT.interrupted;
+  const total = report.ok + report.failed;
+  const lossPct = total ? (100 * report.failed) / total : 0;
+  if (report.ok === 0) return EXIT.failed;
+  if (plan.maxLossPct !== undefined) return lossPct > plan.maxLossPct ? EXIT.failed : EXIT.ok;
+  return report.failed > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -110,9 +110,13 @@ export class Deadline implements Disposable {
     this.expiresAt = performance.now() + timer.timeoutMs;
   }
 
-  /** Moves the deadline to `timeoutMs` from now: one clock read, nothing allocated. */
-  renew(): void {
-    const at = performance.now() + this.#timer.timeoutMs;
+  /**
+   * Moves the deadline to `timeoutMs` from now: one clock read, nothing allocated.
+   *
+   * @param now `performance.now()`, when the caller has just read it.
+   */
+  renew(now: number = performance.now()): void {
+    const at = now + this.#timer.timeoutMs;
     this.expiresAt = at < this.limitAt ? at : this.limitAt;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { formatHostPort } from "./address.ts";
+import type { LoadProgress, LoadReport } from "./load.ts";
 import type { ProbeOutcome } from "./series.ts";
 import type { ConnectionInfo, RejectInfo, ServerStats, ServerSummary } from "./server.ts";
 import type { ProbeSummary } from "./stats.ts";
@@ -348,6 +349,104 @@ export function formatSummary(
     );
   }
   const errors = Object.entries(summary.errors);
+  if (errors.length > 0) {
+    lines.push(`errors: ${errors.map(([code, n]) => `${code}=${n}`).join(" ")}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The progress line of a load run (a terminal shows it, rewritten each second).
+ *
+ * @param progress The figures so far.
+ * @returns `5s  164269/s  41.07 MB/s  p99 0.310 ms  errors 0`.
+ *
+ * @example
+ * ```ts
+ * import { formatLoadProgress } from "./format.ts";
+ *
+ * const line = formatLoadProgress({ elapsedMs: 2_000, ok: 1000, failed: 0, bytes: 250_000, p99Ms: 0.3 });
+ * ```
+ */
+export function formatLoadProgress(progress: LoadProgress): string {
+  const seconds = progress.elapsedMs / 1000;
+  return `${Math.round(seconds)}s  ${Math.round(progress.ok / seconds)}/s  ${
+    (progress.bytes / 1e6 / seconds).toFixed(2)
+  } MB/s  p99 ${
+    Number.isNaN(progress.p99Ms) ? "-" : formatMs(progress.p99Ms)
+  } ms  errors ${progress.failed}`;
+}
+
+/**
+ * The report of a load run, as text lines or one JSON object (`"type":"load"`).
+ *
+ * @param target The host and port as the user gave them.
+ * @param report The run's figures.
+ * @param settings How the load was made: loops, duration, count, rate.
+ * @param style JSON or text.
+ * @returns The report.
+ *
+ * @example
+ * ```ts
+ * import { formatLoadReport } from "./format.ts";
+ *
+ * const text = formatLoadReport("127.0.0.1:3005", {
+ *   elapsedMs: 1000, ok: 10, failed: 0, bytes: 2500, p99Ms: 1, concurrency: 1, perSecond: 10,
+ *   megabytesPerSecond: 0.0025, drops: 0, errors: {},
+ *   latency: { minMs: 0.1, p50Ms: 0.2, p90Ms: 0.5, p99Ms: 1, p999Ms: 1, maxMs: 1 },
+ * }, { concurrency: 1, count: 10 }, { json: false });
+ * ```
+ */
+export function formatLoadReport(
+  target: string,
+  report: LoadReport,
+  settings: { concurrency: number; durationMs?: number; count?: number; rate?: number },
+  style: LineStyle,
+): string {
+  const { latency } = report;
+  if (style.json) {
+    return JSON.stringify({
+      type: "load",
+      target,
+      concurrency: report.concurrency,
+      rate: settings.rate ?? null,
+      ok: report.ok,
+      failed: report.failed,
+      bytes: report.bytes,
+      durationMs: roundMs(report.elapsedMs),
+      perSecond: Math.round(report.perSecond),
+      megabytesPerSecond: roundMs(report.megabytesPerSecond),
+      drops: report.drops,
+      minMs: jsonMs(latency.minMs),
+      p50Ms: jsonMs(latency.p50Ms),
+      p90Ms: jsonMs(latency.p90Ms),
+      p99Ms: jsonMs(latency.p99Ms),
+      p999Ms: jsonMs(latency.p999Ms),
+      maxMs: jsonMs(latency.maxMs),
+      errors: report.errors,
+    });
+  }
+  const ms = (values: number[]) =>
+    values.map((value) => Number.isNaN(value) ? "-" : formatMs(value)).join("/");
+  const lines = [
+    `--- ${target} echoprobe load: ${report.concurrency} loops${
+      settings.rate ? `, ${settings.rate}/s scheduled` : ""
+    } ---`,
+    `${report.ok} probes ok, ${report.failed} failed, ${Math.round(report.perSecond)}/s, ${
+      report.megabytesPerSecond.toFixed(2)
+    } MB/s, ${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
+    `latency min/p50/p90/p99/p99.9/max = ${
+      ms([
+        latency.minMs,
+        latency.p50Ms,
+        latency.p90Ms,
+        latency.p99Ms,
+        latency.p999Ms,
+        latency.maxMs,
+      ])
+    } ms`,
+  ];
+  const errors = Object.entries(report.errors);
   if (errors.length > 0) {
     lines.push(`errors: ${errors.map(([code, n]) => `${code}=${n}`).join(" ")}`);
   }

@@ -22,11 +22,15 @@ import { UsageError } from "./errors.ts";
  */
 export function fillPattern(buffer: Uint8Array, seed: number): Uint8Array {
   let state = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  for (let i = 0; i < buffer.length; i++) {
+  // Four bytes from each step: the load client fills a payload per probe.
+  for (let i = 0; i < buffer.length; i += 4) {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    buffer[i] = state & 0xff;
+    buffer[i] = state;
+    buffer[i + 1] = state >>> 8;
+    buffer[i + 2] = state >>> 16;
+    buffer[i + 3] = state >>> 24;
   }
   return buffer;
 }

@@ -28,6 +28,7 @@ export interface Writer {
  * @param buffer Where they go; `readFull()` fills it from `start` to its end.
  * @param signal Aborts the loop: checked before every read and after a failed one.
  * @param start Bytes already in `buffer` (from an earlier read), 0 by default.
+ * @param onRead Called after every read that returned bytes, with how many `buffer` holds.
  * @returns How many bytes `buffer` now holds: `buffer.length`, or fewer at end of stream.
  * @throws The signal's reason when it aborted; otherwise what the reader threw.
  *
@@ -54,6 +55,7 @@ export async function readFull(
   buffer: Uint8Array,
   signal?: AbortSignal,
   start = 0,
+  onRead?: (filled: number) => void,
 ): Promise<number> {
   let filled = start;
   try {
@@ -62,6 +64,7 @@ export async function readFull(
       const n = await reader.read(filled === 0 ? buffer : buffer.subarray(filled));
       if (n === null) break;
       filled += n;
+      onRead?.(filled);
     }
   } catch (error) {
     signal?.throwIfAborted();

@@ -11,7 +11,7 @@ import type { Cidr } from "./cidr.ts";
 import { type Deadline, DeadlineTimer, LIMIT_REASON } from "./deadline.ts";
 import { delay } from "./delay.ts";
 import { EchoError } from "./errors.ts";
-import { readFull, writeAll } from "./record.ts";
+import { writeAll } from "./record.ts";
 
 /** `record`: echo each full record of `recordSize` bytes; `stream`: echo bytes as they arrive. */
 export type EchoMode = "record" | "stream";
@@ -151,8 +151,10 @@ export interface EchoServer extends AsyncDisposable {
   close(): Promise<ServerSummary>;
 }
 
-/** Bytes one stream-mode read takes at most. */
-const STREAM_BUFFER_SIZE = 16 * 1024;
+/** The largest buffer of a connection: a read takes at most this much. */
+const MAX_BUFFER_SIZE = 64 * 1024;
+/** The first buffer of a stream-mode connection. */
+const STREAM_START_SIZE = 4 * 1024;
 /** Pause after a failed accept (such as too many open files) before the next one. */
 const ACCEPT_RETRY_MS = 100;
 
@@ -352,9 +354,7 @@ class Server implements EchoServer {
     let failure: Error | undefined;
     try {
       conn.setNoDelay(true);
-      reason = this.#options.mode === "stream"
-        ? await this.#echoStream(connection)
-        : await this.#echoRecords(connection);
+      reason = await this.#echo(connection, this.#options.mode === "stream");
     } catch (error) {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
@@ -380,52 +380,63 @@ class Server implements EchoServer {
     this.#settleIfDone();
   }
 
-  /** Echoes full records until end of stream, then the partial record, if any. */
-  async #echoRecords(connection: Connection): Promise<CloseReason> {
+  /**
+   * Echoes whole records as they come in (bytes as they come in, in stream mode)
+   * until end of stream, then the partial record left, if any.
+   *
+   * One read takes whatever is waiting, so records sent back to back are echoed with
+   * one read and one write, not one each. The buffer starts at one record (an idle
+   * connection holds little) and doubles, up to 64 KiB, each time a read fills it.
+   */
+  async #echo(connection: Connection, stream: boolean): Promise<CloseReason> {
     const { conn, deadline } = connection;
     const { signal } = deadline;
+    const unit = stream ? 1 : this.#recordSize;
+    const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
     const maxBytes = this.#options.maxBytes ?? Infinity;
-    const buffer = new Uint8Array(this.#recordSize);
+    let buffer = new Uint8Array(stream ? STREAM_START_SIZE : unit);
+    let tail = 0; // bytes of a record not yet complete, at the start of `buffer`
+    deadline.renew();
     while (!this.#stopping.signal.aborted) {
-      connection.idle = true;
-      deadline.renew();
-      const first = await conn.read(buffer);
-      if (first === null) return "eof";
+      connection.idle = tail === 0;
+      const n = await conn.read(tail === 0 ? buffer : buffer.subarray(tail));
+      if (n === null) {
+        if (connection.bytes + tail > maxBytes) return "limit";
+        if (tail > 0) {
+          await writeAll(connection, buffer.subarray(0, tail), signal);
+          connection.bytes += tail;
+          this.#totals.bytes += tail;
+        }
+        return "eof";
+      }
       connection.idle = false;
-      // Most records arrive in one read: skip the loop's call for them.
-      const filled = first === buffer.length ? first : await readFull(conn, buffer, signal, first);
-      if (connection.bytes + filled > maxBytes) return "limit";
-      // Nothing more is read until the echo is written: a peer that does not read
-      // its echo stops being read, and its bytes wait in the kernel, not here.
-      await writeAll(
-        connection,
-        filled === buffer.length ? buffer : buffer.subarray(0, filled),
-        signal,
-      );
-      connection.bytes += filled;
-      this.#totals.bytes += filled;
-      if (filled < buffer.length) return "eof";
-      connection.records++;
-      this.#totals.records++;
-    }
-    return "shutdown";
-  }
-
-  /** Echoes bytes as they arrive (RFC 862) until end of stream. */
-  async #echoStream(connection: Connection): Promise<CloseReason> {
-    const { conn, deadline } = connection;
-    const maxBytes = this.#options.maxBytes ?? Infinity;
-    const buffer = new Uint8Array(STREAM_BUFFER_SIZE);
-    while (!this.#stopping.signal.aborted) {
-      connection.idle = true;
-      deadline.renew();
-      const n = await conn.read(buffer);
-      if (n === null) return "eof";
-      connection.idle = false;
-      if (connection.bytes + n > maxBytes) return "limit";
-      await writeAll(connection, buffer.subarray(0, n), deadline.signal);
-      connection.bytes += n;
-      this.#totals.bytes += n;
+      const filled = tail + n;
+      const whole = filled - (filled % unit);
+      if (whole > 0) {
+        if (connection.bytes + whole > maxBytes) return "limit";
+        // Nothing more is read until the echo is written: a peer that does not read
+        // its echo stops being read, and its bytes wait in the kernel, not here.
+        await writeAll(
+          connection,
+          whole === buffer.length ? buffer : buffer.subarray(0, whole),
+          signal,
+        );
+        connection.bytes += whole;
+        this.#totals.bytes += whole;
+        if (!stream) {
+          connection.records += whole / unit;
+          this.#totals.records += whole / unit;
+        }
+        // A record (or, in stream mode, a read) completed: the next one has its own deadline.
+        deadline.renew();
+      }
+      tail = filled - whole;
+      if (tail > 0 && whole > 0) buffer.copyWithin(0, whole, filled);
+      if (filled === buffer.length && buffer.length < maxBuffer) {
+        const larger = new Uint8Array(Math.min(buffer.length * 2, maxBuffer));
+        larger.set(buffer.subarray(0, tail));
+        buffer = larger;
+      }
     }
     return "shutdown";
   }
