@@ -20,20 +20,20 @@ function timeoutReason(timeoutMs: number): DOMException {
 }
 
 /**
- * Checks many deadlines with one interval timer, which runs only while a
- * deadline is being watched: dispose of every deadline and no timer is left.
+ * Checks many deadlines with one interval timer, which runs while deadlines are
+ * watched and stops at the first check that finds none (or on dispose).
  *
  * @example
  * ```ts
  * import { DeadlineTimer } from "./deadline.ts";
  *
- * const timer = new DeadlineTimer(30_000);
+ * using timer = new DeadlineTimer(30_000);
  * using deadline = timer.start();
  * deadline.renew(); // a record arrived: 30 s more
  * deadline.signal.aborted; // false
  * ```
  */
-export class DeadlineTimer {
+export class DeadlineTimer implements Disposable {
   /** Milliseconds from a renewal to expiry. */
   readonly timeoutMs: number;
   /** Milliseconds between two checks: how late at most an expiry is noticed. */
@@ -65,16 +65,28 @@ export class DeadlineTimer {
     return deadline;
   }
 
-  /** Stops watching `deadline`; stops the interval when none is left. */
+  /**
+   * Stops watching `deadline`. The interval stops at its next check if no deadline is
+   * left then (not at once: a server with connections coming and going would start and
+   * clear a timer per connection), or at once on dispose.
+   */
   stop(deadline: Deadline): void {
     this.#watched.delete(deadline);
-    if (this.#watched.size === 0 && this.#interval !== undefined) {
-      clearInterval(this.#interval);
-      this.#interval = undefined;
-    }
+  }
+
+  /** Stops the interval now; deadlines still watched then never expire. */
+  [Symbol.dispose](): void {
+    this.#watched.clear();
+    clearInterval(this.#interval);
+    this.#interval = undefined;
   }
 
   #check(): void {
+    if (this.#watched.size === 0) {
+      clearInterval(this.#interval);
+      this.#interval = undefined;
+      return;
+    }
     const now = performance.now();
     for (const deadline of this.#watched) {
       if (deadline.expiresAt > now) continue;

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
 import { type Deadline, DeadlineTimer } from "./deadline.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { ProbeError } from "./errors.ts";
@@ -22,8 +21,11 @@ export type Resolver = (hostname: string, family: 4 | 6 | undefined) => Promise<
  * @param family 4 or 6 for one family only.
  * @returns The first address the system gives.
  */
-export const systemResolver: Resolver = async (hostname, family) =>
-  (await lookup(hostname, family ? { family } : {})).address;
+export const systemResolver: Resolver = async (hostname, family) => {
+  // Loaded on first use: an IP literal needs no resolver, and node:dns costs start-up time.
+  const { lookup } = await import("node:dns/promises");
+  return (await lookup(hostname, family ? { family } : {})).address;
+};
 
 /** Options of {@linkcode Prober} and {@linkcode probe}. */
 export interface ProbeOptions {
@@ -247,6 +249,7 @@ export class Prober implements AsyncDisposable {
   close(): void {
     this.#connection?.close();
     this.#connection = undefined;
+    this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 

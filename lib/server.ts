@@ -444,6 +444,7 @@ class Server implements EchoServer {
   #settleIfDone(): void {
     if (this.#accepting || this.#active.size > 0) return;
     clearTimeout(this.#graceTimer);
+    this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onSignal);
     this.#resolveFinished({ ...this.#totals });
   }
