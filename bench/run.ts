@@ -10,6 +10,8 @@
  * @module
  */
 
+import { V8_FLAGS } from "../scripts/compile_all.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const SHARED = `${ROOT}../shared/bench/`;
 const BUILD = `${ROOT}.bench-build/`;
@@ -54,6 +56,7 @@ const SERVERS: Record<string, ServerSpec> = {
       Deno.execPath(),
       "run",
       "--allow-net",
+      ...V8_FLAGS,
       `${ROOT}main.ts`,
       "server",
       "--host",
@@ -70,6 +73,7 @@ const SERVERS: Record<string, ServerSpec> = {
       Deno.execPath(),
       "run",
       "--allow-net",
+      ...V8_FLAGS,
       `${ROOT}main.ts`,
       "server",
       "--host",
@@ -90,6 +94,7 @@ const SERVERS: Record<string, ServerSpec> = {
       Deno.execPath(),
       "run",
       "--allow-net",
+      ...V8_FLAGS,
       `${ROOT}main.ts`,
       "server",
       "--host",
@@ -446,7 +451,8 @@ if (import.meta.main) {
       sh(["gcc", "--version"]).split("\n")[0]
     }`,
     "- Reference and load client: ../shared/bench (epoll_echo.c, echoload.c), built with `gcc -O2`.",
-    "- echoprobe runs with its shipped defaults: `deno run --allow-net main.ts server --host 127.0.0.1 --port P`",
+    "- echoprobe runs as shipped (`deno task serve`, the compiled binary): `deno run --allow-net",
+    `  ${V8_FLAGS.join(" ")} main.ts server --host 127.0.0.1 --port P\` with the default flags`,
     "  (record mode, 30 s per-record timeout, text logs to stderr, backlog 10).",
     "",
     "| workload (echoload) | target | reference | echoprobe | Node net (peer) |",

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { REQUIRED_PERMISSIONS } from "../cli.ts";
-import { assetName, COMPILE_PERMISSIONS, TARGETS } from "../scripts/compile_all.ts";
+import { assetName, COMPILE_PERMISSIONS, TARGETS, V8_FLAGS } from "../scripts/compile_all.ts";
 import { runCli } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -21,6 +21,13 @@ Deno.test("the compile tasks, the run tasks and the code ask for the same permis
   assert.deepEqual([...COMPILE_PERMISSIONS].sort(), expected);
   assert.deepEqual(permissionFlags(denoJson.tasks.serve), expected);
   assert.deepEqual(permissionFlags(denoJson.tasks.client), expected);
+});
+
+Deno.test("the compile tasks and the serve task give V8 the same flags", () => {
+  const v8Flags = (command: string) =>
+    command.split(/\s+/).filter((word) => word.startsWith("--v8-flags"));
+  assert.deepEqual(v8Flags(denoJson.tasks.compile), [...V8_FLAGS]);
+  assert.deepEqual(v8Flags(denoJson.tasks.serve), [...V8_FLAGS]);
 });
 
 Deno.test("compile:all names one asset per release target", () => {
@@ -89,7 +96,7 @@ Deno.test({
     const env = "env" in runtime ? runtime.env : {};
     const binary = `${ROOT}dist/test/echoprobe`;
     const compile = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", ...COMPILE_PERMISSIONS, "--output", binary, `${ROOT}main.ts`],
+      args: ["compile", ...COMPILE_PERMISSIONS, ...V8_FLAGS, "--output", binary, `${ROOT}main.ts`],
       env,
       stdout: "piped",
       stderr: "piped",
