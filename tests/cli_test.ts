@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { CliServer, drain, readRecord, runCli } from "./helpers.ts";
+import { CliServer, closedPort, drain, readRecord, runCli } from "./helpers.ts";
 
 /** Asserts a usage error as users see it: one line on stderr, nothing on stdout, exit 2. */
 function assertUsageError(
@@ -200,10 +200,7 @@ Deno.test("CLI: a port in use is one line and exit 3", async () => {
 });
 
 Deno.test("CLI: the client reports a refused connection and exits 1", async () => {
-  const port = (() => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return listener.addr.port;
-  })();
+  const port = closedPort();
   const text = await runCli(["client", "127.0.0.1", "--port", String(port)]);
   assert.equal(text.code, 1);
   assert.equal(text.stdout.split("\n")[1], "seq=1 connection refused");

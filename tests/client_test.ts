@@ -4,7 +4,14 @@ import { ProbeError } from "../lib/errors.ts";
 import { Prober } from "../lib/probe.ts";
 import { probeSeries } from "../lib/series.ts";
 import { serve } from "../lib/server.ts";
-import { CliProcess, FakeServer, hasIpv6Loopback, readRecord, runCli } from "./helpers.ts";
+import {
+  CliProcess,
+  closedPort,
+  FakeServer,
+  hasIpv6Loopback,
+  readRecord,
+  runCli,
+} from "./helpers.ts";
 
 /** Parses JSON lines; the last one must be the summary. */
 function jsonLines(stdout: string) {
@@ -24,11 +31,6 @@ function recordingServer(size = 250) {
     await conn.write(bytes);
   });
   return { server, received };
-}
-
-function closedPort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
 }
 
 Deno.test("client --count 0 runs until SIGINT, then prints the summary and exits 130", async () => {

@@ -217,3 +217,9 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
+
+/** A loopback port nothing listens on: bound, then closed. */
+export function closedPort(): number {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return listener.addr.port;
+}

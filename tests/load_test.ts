@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { load } from "../lib/load.ts";
 import { serve } from "../lib/server.ts";
-import { FakeServer, readRecord, runCli } from "./helpers.ts";
+import { closedPort, FakeServer, readRecord, runCli } from "./helpers.ts";
 
 Deno.test("load() sends exactly --count probes over reused connections", async () => {
   await using server = serve({ hostname: "127.0.0.1", port: 0 });
@@ -99,10 +99,7 @@ Deno.test("client load mode reports one JSON object, and exit 1 on failures", as
     text.stdout,
     /^--- 127\.0\.0\.1:\d+ echoprobe load: 2 loops ---\n\d+ probes ok, 0 failed, \d+\/s, [\d.]+ MB\/s, 0 drops, time \d+ms\nlatency min\/p50\/p90\/p99\/p99\.9\/max = /,
   );
-  const closed = (() => {
-    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return listener.addr.port;
-  })();
+  const closed = closedPort();
   const bad = await runCli(["client", `127.0.0.1:${closed}`, "-n", "2", "-c", "10", "--json"]);
   assert.equal(bad.code, 1);
   assert.deepEqual(JSON.parse(bad.stdout).errors, { refused: 10 });

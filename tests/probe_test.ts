@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { ProbeError } from "../lib/errors.ts";
 import { probe } from "../lib/probe.ts";
 import { serve } from "../lib/server.ts";
-import { FakeServer, hasIpv6Loopback, readRecord } from "./helpers.ts";
-
-/** A port nothing listens on: bound, then closed. */
-function closedPort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
-}
+import { closedPort, FakeServer, hasIpv6Loopback, readRecord } from "./helpers.ts";
 
 function assertProbeError(error: unknown, code: string, message: RegExp): ProbeError {
   assert.ok(error instanceof ProbeError, `expected a ProbeError, got ${error}`);
