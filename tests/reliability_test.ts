@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { probe } from "../lib/probe.ts";
-import { CliServer, drain, readRecord } from "./helpers.ts";
+import { CliServer, drain, LineReader, readRecord } from "./helpers.ts";
 
 const SOAK = Deno.env.get("SOAK") === "1";
 const SCALE = {
@@ -178,7 +178,7 @@ Deno.test("reliability 2: a client that writes without reading cannot grow the s
   assert.equal((processState(server.pid)).fds, baseline.fds);
 });
 
-/** Runs python3 code that connects to `port`; resolves with the child once it prints "ready". */
+/** Runs python3 code that connects to `port`; resolves once it prints "ready". */
 async function pythonClient(port: number, code: string) {
   const child = new Deno.Command("python3", {
     args: ["-c", `import socket, struct, sys, time\nport = ${port}\n${code}`],
@@ -186,11 +186,12 @@ async function pythonClient(port: number, code: string) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const { value } = await reader.read();
-  assert.match(value ?? "", /ready/);
-  await reader.cancel();
-  return child;
+  // Read stdout to its end, never close it early: a write into a closed pipe would end
+  // the script (BrokenPipeError) before it resets its connection.
+  const stdout = new LineReader(child.stdout);
+  assert.equal(await stdout.line(), "ready");
+  const exited = Promise.all([stdout.rest(), child.status]).then(([, status]) => status);
+  return { kill: (signal: Deno.Signal) => child.kill(signal), status: exited };
 }
 
 Deno.test("reliability 3: resets mid-record (SO_LINGER 0, a killed client) are logged as reset", async () => {
