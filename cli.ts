@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { EchoError, UsageError } from "./lib/errors.ts";
+import { parseDuration } from "./lib/units.ts";
 
 /** Exit codes: see the README. */
 export const EXIT = {
@@ -63,6 +64,30 @@ export interface Flag {
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+}
+
+/**
+ * The value of a flag that takes one, or `undefined` when it was not given.
+ *
+ * @param values The parsed flags.
+ * @param name The flag's long name.
+ * @returns The text given.
+ */
+export function flagText(values: Parsed["values"], name: string): string | undefined {
+  return values[name] as string | undefined;
+}
+
+/**
+ * The value of a duration flag in milliseconds, or `undefined` when it was not given.
+ *
+ * @param values The parsed flags.
+ * @param name The flag's long name.
+ * @returns Milliseconds.
+ * @throws {UsageError} When the value is not a duration.
+ */
+export function flagDuration(values: Parsed["values"], name: string): number | undefined {
+  const text = flagText(values, name);
+  return text === undefined ? undefined : parseDuration(text, `--${name}`);
 }
 
 /**

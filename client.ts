@@ -7,6 +7,8 @@
 import {
   EXIT,
   type Flag,
+  flagDuration,
+  flagText,
   helpText,
   type Parsed,
   parseFlags,
@@ -28,7 +30,7 @@ import { parsePayload, type PayloadSpec } from "./lib/payload.ts";
 import { load, type LoadOptions, type LoadReport } from "./lib/load.ts";
 import { probeSeries, type SeriesEnd, type SeriesOptions } from "./lib/series.ts";
 import { ProbeStats } from "./lib/stats.ts";
-import { formatDuration, parseByteSize, parseDuration, parseInteger } from "./lib/units.ts";
+import { formatDuration, parseByteSize, parseInteger } from "./lib/units.ts";
 
 const FLAGS: readonly Flag[] = [
   {
@@ -184,7 +186,8 @@ interface ClientPlan {
  * @throws {UsageError} For a missing or extra HOST, or a value out of range.
  */
 async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> {
-  const text = (name: string) => values[name] as string | undefined;
+  const text = (name: string) => flagText(values, name);
+  const duration = (name: string) => flagDuration(values, name);
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
@@ -199,10 +202,6 @@ async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> 
     throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${port}`);
   }
   if (values.ipv4 && values.ipv6) throw new UsageError("Give -4 or -6, not both");
-  const duration = (name: string) => {
-    const value = text(name);
-    return value === undefined ? undefined : parseDuration(value, `--${name}`);
-  };
   const { payload, size } = await payloadAndSize(text("payload"), text("size"));
   const seed = text("seed") === undefined
     ? crypto.getRandomValues(new Uint32Array(1))[0]!
@@ -247,7 +246,7 @@ async function clientPlan({ values, positionals }: Parsed): Promise<ClientPlan> 
 
 /** Load mode's settings, when `--concurrency`, `--duration` or `--rate` asks for it. */
 function loadPlan(values: Parsed["values"], series: SeriesOptions): ClientPlan["load"] {
-  const text = (name: string) => values[name] as string | undefined;
+  const text = (name: string) => flagText(values, name);
   if (!["concurrency", "duration", "rate"].some((name) => text(name) !== undefined)) {
     return undefined;
   }
@@ -259,9 +258,8 @@ function loadPlan(values: Parsed["values"], series: SeriesOptions): ClientPlan["
   const plan: NonNullable<ClientPlan["load"]> = {
     concurrency: parseInteger(text("concurrency") ?? "1", "--concurrency", 1, 10_000),
   };
-  if (text("duration") !== undefined) {
-    plan.durationMs = parseDuration(text("duration")!, "--duration");
-  }
+  const durationMs = flagDuration(values, "duration");
+  if (durationMs !== undefined) plan.durationMs = durationMs;
   if (text("count") !== undefined) plan.count = series.count!;
   if (plan.durationMs === undefined && !plan.count) {
     throw new UsageError("Load mode needs --duration or a --count above 0");

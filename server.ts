@@ -7,6 +7,8 @@
 import {
   EXIT,
   type Flag,
+  flagDuration,
+  flagText,
   helpText,
   type Parsed,
   parseFlags,
@@ -25,7 +27,7 @@ import {
   formatStats,
 } from "./lib/format.ts";
 import { serve, type ServeOptions } from "./lib/server.ts";
-import { formatDuration, parseByteSize, parseDuration, parseInteger } from "./lib/units.ts";
+import { formatDuration, parseByteSize, parseInteger } from "./lib/units.ts";
 
 const FLAGS: readonly Flag[] = [
   { name: "host", type: "string", value: "ADDR", default: DEFAULTS.hostname, help: "Listen on" },
@@ -152,11 +154,8 @@ interface ServerPlan {
  * @throws {UsageError} For a value out of range.
  */
 function serverPlan(values: Parsed["values"]): ServerPlan {
-  const text = (name: string) => values[name] as string | undefined;
-  const duration = (name: string) => {
-    const value = text(name);
-    return value === undefined ? undefined : parseDuration(value, `--${name}`);
-  };
+  const text = (name: string) => flagText(values, name);
+  const duration = (name: string) => flagDuration(values, name);
   const integer = (name: string, fallback: number, min: number, max: number) =>
     parseInteger(text(name) ?? String(fallback), `--${name}`, min, max);
   const options: ServeOptions = {
@@ -227,7 +226,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
     const stats = server.stats();
     const now = performance.now();
-    writeLog(formatStats(stats, previous, now - previousAt, logJson));
+    writeLog(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
     previous = stats;
     previousAt = now;
   }, statsIntervalMs);

@@ -134,8 +134,10 @@ export function formatReject(info: RejectInfo, json: boolean): string {
  * @param stats The server's stats now.
  * @param previous Its stats at the last snapshot.
  * @param elapsedMs Milliseconds since the last snapshot.
+ * @param memory The process's memory now, as `Deno.memoryUsage()` gives it.
  * @param json A JSON object instead of text.
- * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X bytes_s=Y`.
+ * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X
+ *   bytes_s=Y rss_kib=N heap_kib=N`.
  *
  * @example
  * ```ts
@@ -143,18 +145,19 @@ export function formatReject(info: RejectInfo, json: boolean): string {
  *
  * const zero = { active: 0, inFlight: 0, connections: 0, rejected: 0, records: 0, bytes: 0 };
  * const now = { ...zero, active: 1, connections: 1, records: 40, bytes: 10_000 };
- * const line = formatStats(now, zero, 2_000, false); // "... records_s=20 bytes_s=5000"
+ * const memory = { rss: 64 << 20, heapUsed: 8 << 20 };
+ * const line = formatStats(now, zero, 2_000, memory, false); // "... records_s=20 bytes_s=5000 ..."
  * ```
  */
 export function formatStats(
   stats: ServerStats,
   previous: ServerStats,
   elapsedMs: number,
+  memory: { rss: number; heapUsed: number },
   json: boolean,
 ): string {
   const perSecond = (now: number, before: number) =>
     elapsedMs > 0 ? Math.round(((now - before) * 1000) / elapsedMs) : 0;
-  const memory = Deno.memoryUsage();
   const fields = {
     active: stats.active,
     inflight: stats.inFlight,
