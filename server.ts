@@ -10,9 +10,9 @@ import {
   flagDuration,
   flagText,
   helpText,
+  LogBatch,
   type Parsed,
   parseFlags,
-  writeLog,
   writeResult,
   writeText,
 } from "./cli.ts";
@@ -205,7 +205,10 @@ export async function serverCommand(args: string[]): Promise<number> {
   }
   const { options, json, log, statsIntervalMs } = serverPlan(values);
   const logJson = log === "json";
-  const writeEvent = log === "none" ? () => {} : writeLog;
+  // Every stderr line of the running server goes through the batch, in order.
+  using logBatch = new LogBatch();
+  const logLine = (line: string) => logBatch.write(line);
+  const writeEvent = log === "none" ? () => {} : logLine;
   const stop = new AbortController();
   const server = serve({
     ...options,
@@ -226,7 +229,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
     const stats = server.stats();
     const now = performance.now();
-    writeLog(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
+    logLine(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
     previous = stats;
     previousAt = now;
   }, statsIntervalMs);
@@ -246,7 +249,9 @@ export async function serverCommand(args: string[]): Promise<number> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   try {
-    writeResult(formatServerSummary(await server.finished, json));
+    const summary = await server.finished;
+    logBatch.flush(); // the log lines before the summary, for `2>&1`
+    writeResult(formatServerSummary(summary, json));
   } finally {
     clearInterval(statsTimer);
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);

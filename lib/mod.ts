@@ -45,6 +45,6 @@ export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } fr
 export { ProbeStats, type ProbeSummary } from "./stats.ts";
 export { Histogram } from "./histogram.ts";
 export { fillPayload, parsePayload, type PayloadSpec } from "./payload.ts";
-export { Deadline, DeadlineTimer } from "./deadline.ts";
+export { Deadline, DeadlineTimer, defaultResolutionMs } from "./deadline.ts";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";

@@ -282,7 +282,7 @@ export class Prober implements AsyncDisposable {
     const { signal } = deadline;
     connection.bytesBack = 0;
     connection.firstByteAt = 0;
-    deadline.renew(connected);
+    deadline.renew();
     let failure: unknown;
     try {
       if (this.#size <= SEQUENTIAL_MAX_BYTES) {

@@ -8,7 +8,7 @@
 import { formatHostPort } from "./address.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { Cidr } from "./cidr.ts";
-import { type Deadline, DeadlineTimer, LIMIT_REASON } from "./deadline.ts";
+import { type Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
 import { delay } from "./delay.ts";
 import { EchoError } from "./errors.ts";
 import { writeAll } from "./record.ts";
@@ -186,17 +186,14 @@ export function serve(options: ServeOptions = {}): EchoServer {
 class Connection {
   readonly conn: Deno.TcpConn;
   readonly deadline: Deadline;
-  /** The peer's address, IPv4-mapped IPv6 read as IPv4: the key of `maxPerIp`. */
-  readonly ip: string;
   /** Waiting for a record (or stream bytes) to begin: safe to close on shutdown. */
   idle = true;
   records = 0;
   bytes = 0;
 
-  constructor(conn: Deno.TcpConn, deadline: Deadline, ip: string) {
+  constructor(conn: Deno.TcpConn, deadline: Deadline) {
     this.conn = conn;
     this.deadline = deadline;
-    this.ip = ip;
   }
 
   /** Writes, renewing the deadline first: a write times out only when it stops progressing. */
@@ -230,7 +227,7 @@ class Server implements EchoServer {
     const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     // The timer checks often enough for the shorter of the two limits it enforces.
     const shortestMs = Math.min(timeoutMs, options.maxDurationMs ?? Infinity);
-    this.#timer = new DeadlineTimer(timeoutMs, Math.min(1_000, Math.max(10, shortestMs / 10)));
+    this.#timer = new DeadlineTimer(timeoutMs, defaultResolutionMs(shortestMs));
     const hostname = options.hostname ?? DEFAULTS.hostname;
     const port = options.port ?? DEFAULTS.port;
     try {
@@ -338,15 +335,15 @@ class Server implements EchoServer {
 
   async #handle(conn: Deno.TcpConn): Promise<void> {
     const startedAt = performance.now();
-    const connection = new Connection(conn, this.#timer.start(), ipKey(conn.remoteAddr.hostname));
-    if (this.#options.maxDurationMs !== undefined) {
-      connection.deadline.limit(this.#options.maxDurationMs);
-    }
-    this.#perIp.set(connection.ip, (this.#perIp.get(connection.ip) ?? 0) + 1);
-    const { signal } = connection.deadline;
     // Closing the connection is what makes a waiting read or write give up.
-    const onAbort = () => conn.close();
-    signal.addEventListener("abort", onAbort, { once: true });
+    const deadline = this.#timer.start(() => conn.close());
+    const { maxPerIp, maxDurationMs } = this.#options;
+    // The per-IP count is kept only when there is a limit to check it against.
+    const ip = maxPerIp === undefined ? undefined : ipKey(conn.remoteAddr.hostname);
+    const connection = new Connection(conn, deadline);
+    if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
+    if (ip !== undefined) this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+    const { signal } = deadline;
     this.#active.add(connection);
     if (this.#stopping.signal.aborted) connection.deadline.abort(SHUTDOWN);
 
@@ -359,13 +356,14 @@ class Server implements EchoServer {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      deadline[Symbol.dispose]();
       if (!signal.aborted) conn.close();
-      connection.deadline[Symbol.dispose]();
       this.#active.delete(connection);
-      const sameIp = this.#perIp.get(connection.ip)! - 1;
-      if (sameIp === 0) this.#perIp.delete(connection.ip);
-      else this.#perIp.set(connection.ip, sameIp);
+      if (ip !== undefined) {
+        const sameIp = this.#perIp.get(ip)! - 1;
+        if (sameIp === 0) this.#perIp.delete(ip);
+        else this.#perIp.set(ip, sameIp);
+      }
     }
 
     const info: ConnectionInfo = {

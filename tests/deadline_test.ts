@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DeadlineTimer } from "../lib/deadline.ts";
+import { DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "../lib/deadline.ts";
 
 function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
@@ -71,4 +71,52 @@ Deno.test("one DeadlineTimer serves many deadlines that expire together", async 
   const deadlines = Array.from({ length: 1000 }, () => timer.start());
   await Promise.all(deadlines.map((deadline) => aborted(deadline.signal)));
   assert.ok(deadlines.every((deadline) => deadline.signal.reason.name === "TimeoutError"));
+});
+
+Deno.test("a renewed deadline expires no earlier than timeoutMs after its last renewal", async () => {
+  using timer = new DeadlineTimer(40, 10);
+  // Renewals land at different points between two checks of the timer.
+  const renewals = [0, 3, 6, 9, 12].map((offset) =>
+    new Promise<number>((resolve) => {
+      const deadline = timer.start();
+      setTimeout(() => {
+        deadline.renew();
+        const renewedAt = performance.now();
+        aborted(deadline.signal).then(() => resolve(performance.now() - renewedAt));
+      }, offset);
+    })
+  );
+  for (const elapsed of await Promise.all(renewals)) {
+    assert.ok(elapsed >= 40, `aborted ${elapsed} ms after the renewal, before 40 ms`);
+  }
+});
+
+Deno.test("renewals do not carry a deadline past its limit", async () => {
+  using timer = new DeadlineTimer(1_000, 10);
+  using deadline = timer.start();
+  deadline.limit(50);
+  const renewing = setInterval(() => deadline.renew(), 5);
+  await aborted(deadline.signal);
+  clearInterval(renewing);
+  assert.equal(deadline.signal.reason, LIMIT_REASON);
+});
+
+Deno.test("defaultResolutionMs is a twentieth of the timeout, from 10 ms to 500 ms", () => {
+  assert.equal(defaultResolutionMs(30_000), 500);
+  assert.equal(defaultResolutionMs(2_000), 100);
+  assert.equal(defaultResolutionMs(50), 10);
+});
+
+Deno.test("start(onAbort) calls onAbort once on abort, and never after dispose", () => {
+  using timer = new DeadlineTimer(30_000);
+  let calls = 0;
+  const aborting = timer.start(() => calls++);
+  aborting.abort(new Error("first"));
+  aborting.abort(new Error("second"));
+  assert.equal(calls, 1);
+  const disposed = timer.start(() => calls++);
+  disposed[Symbol.dispose]();
+  disposed.abort(new Error("after dispose"));
+  assert.equal(calls, 1);
+  assert.equal(disposed.signal.aborted, true);
 });

@@ -6,7 +6,7 @@
 
 import { readFull } from "../lib/record.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** What a finished CLI run printed, and its exit code. */
 export interface CliOutput {
