@@ -155,6 +155,11 @@ export interface EchoServer extends AsyncDisposable {
 const MAX_BUFFER_SIZE = 64 * 1024;
 /** The first buffer of a stream-mode connection. */
 const STREAM_START_SIZE = 4 * 1024;
+/**
+ * First buffers of closed connections kept for new ones: allocating a buffer costs
+ * about 0.7 us, a few per cent of a connection's CPU time under connection churn.
+ */
+const SPARE_BUFFERS = 256;
 /** Pause after a failed accept (such as too many open files) before the next one. */
 const ACCEPT_RETRY_MS = 100;
 
@@ -214,6 +219,10 @@ class Server implements EchoServer {
   readonly #perIp = new Map<string, number>();
   readonly #totals: ServerSummary = { connections: 0, rejected: 0, records: 0, bytes: 0 };
   readonly #maxConnections: number;
+  /** Size of a connection's first buffer: one record, or 4 KiB in stream mode. */
+  readonly #firstBufferSize: number;
+  /** First buffers of connections that closed, none in use: see `SPARE_BUFFERS`. */
+  readonly #spareBuffers: Uint8Array[] = [];
   /** Aborts when the server starts stopping: ends the accept loop and its retry pause. */
   readonly #stopping = new AbortController();
   #accepting = true;
@@ -224,6 +233,7 @@ class Server implements EchoServer {
     this.#options = options;
     this.#recordSize = options.recordSize ?? DEFAULTS.recordSize;
     this.#maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    this.#firstBufferSize = options.mode === "stream" ? STREAM_START_SIZE : this.#recordSize;
     const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     // The timer checks often enough for the shorter of the two limits it enforces.
     const shortestMs = Math.min(timeoutMs, options.maxDurationMs ?? Infinity);
@@ -384,7 +394,8 @@ class Server implements EchoServer {
    *
    * One read takes whatever is waiting, so records sent back to back are echoed with
    * one read and one write, not one each. The buffer starts at one record (an idle
-   * connection holds little) and doubles, up to 64 KiB, each time a read fills it.
+   * connection holds little) and doubles, up to 64 KiB, each time a read fills it;
+   * first buffers are reused by later connections.
    */
   async #echo(connection: Connection, stream: boolean): Promise<CloseReason> {
     const { conn, deadline } = connection;
@@ -392,51 +403,59 @@ class Server implements EchoServer {
     const unit = stream ? 1 : this.#recordSize;
     const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
     const maxBytes = this.#options.maxBytes ?? Infinity;
-    let buffer = new Uint8Array(stream ? STREAM_START_SIZE : unit);
-    let tail = 0; // bytes of a record not yet complete, at the start of `buffer`
-    deadline.renew();
-    while (!this.#stopping.signal.aborted) {
-      connection.idle = tail === 0;
-      const n = await conn.read(tail === 0 ? buffer : buffer.subarray(tail));
-      if (n === null) {
-        if (connection.bytes + tail > maxBytes) return "limit";
-        if (tail > 0) {
-          await writeAll(connection, buffer.subarray(0, tail), signal);
-          connection.bytes += tail;
-          this.#totals.bytes += tail;
+    let buffer = this.#spareBuffers.pop() ?? new Uint8Array(this.#firstBufferSize);
+    try {
+      let tail = 0; // bytes of a record not yet complete, at the start of `buffer`
+      deadline.renew();
+      while (!this.#stopping.signal.aborted) {
+        connection.idle = tail === 0;
+        const n = await conn.read(tail === 0 ? buffer : buffer.subarray(tail));
+        if (n === null) {
+          if (connection.bytes + tail > maxBytes) return "limit";
+          if (tail > 0) {
+            await writeAll(connection, buffer.subarray(0, tail), signal);
+            connection.bytes += tail;
+            this.#totals.bytes += tail;
+          }
+          return "eof";
         }
-        return "eof";
-      }
-      connection.idle = false;
-      const filled = tail + n;
-      const whole = filled - (filled % unit);
-      if (whole > 0) {
-        if (connection.bytes + whole > maxBytes) return "limit";
-        // Nothing more is read until the echo is written: a peer that does not read
-        // its echo stops being read, and its bytes wait in the kernel, not here.
-        await writeAll(
-          connection,
-          whole === buffer.length ? buffer : buffer.subarray(0, whole),
-          signal,
-        );
-        connection.bytes += whole;
-        this.#totals.bytes += whole;
-        if (!stream) {
-          connection.records += whole / unit;
-          this.#totals.records += whole / unit;
+        connection.idle = false;
+        const filled = tail + n;
+        const whole = filled - (filled % unit);
+        if (whole > 0) {
+          if (connection.bytes + whole > maxBytes) return "limit";
+          // Nothing more is read until the echo is written: a peer that does not read
+          // its echo stops being read, and its bytes wait in the kernel, not here.
+          await writeAll(
+            connection,
+            whole === buffer.length ? buffer : buffer.subarray(0, whole),
+            signal,
+          );
+          connection.bytes += whole;
+          this.#totals.bytes += whole;
+          if (!stream) {
+            connection.records += whole / unit;
+            this.#totals.records += whole / unit;
+          }
+          // A record (or, in stream mode, a read) completed: the next one has its own deadline.
+          deadline.renew();
         }
-        // A record (or, in stream mode, a read) completed: the next one has its own deadline.
-        deadline.renew();
+        tail = filled - whole;
+        if (tail > 0 && whole > 0) buffer.copyWithin(0, whole, filled);
+        if (filled === buffer.length && buffer.length < maxBuffer) {
+          const larger = new Uint8Array(Math.min(buffer.length * 2, maxBuffer));
+          larger.set(buffer.subarray(0, tail));
+          buffer = larger;
+        }
       }
-      tail = filled - whole;
-      if (tail > 0 && whole > 0) buffer.copyWithin(0, whole, filled);
-      if (filled === buffer.length && buffer.length < maxBuffer) {
-        const larger = new Uint8Array(Math.min(buffer.length * 2, maxBuffer));
-        larger.set(buffer.subarray(0, tail));
-        buffer = larger;
+      return "shutdown";
+    } finally {
+      // Every read and write above was awaited: nothing uses the buffer now. It holds
+      // the last peer's bytes, but a connection echoes only the bytes it read itself.
+      if (buffer.length === this.#firstBufferSize && this.#spareBuffers.length < SPARE_BUFFERS) {
+        this.#spareBuffers.push(buffer);
       }
     }
-    return "shutdown";
   }
 
   #settleIfDone(): void {

@@ -113,6 +113,22 @@ Deno.test("serve() echoes a partial record at EOF, then closes", async () => {
   assert.equal(info.reason, "eof");
 });
 
+Deno.test("serve() echoes to each connection only its own bytes, with buffers reused", async () => {
+  const { server, nthClose } = startServer();
+  await using _ = server;
+  // The first connection ends with part of a record in its buffer; the next one (which
+  // gets that buffer back) sends fewer bytes, in two pieces, then ends.
+  const exchanges = [record(1, 250 + 240), record(2, 10), record(3, 250 + 30)];
+  for (const [i, sent] of exchanges.entries()) {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    await conn.write(sent.subarray(0, 5));
+    await conn.write(sent.subarray(5));
+    await conn.closeWrite();
+    assert.deepEqual(await readRecord(conn, 1000), sent, `connection ${i + 1}`);
+    assert.equal((await nthClose(i + 1)).bytes, sent.length);
+  }
+});
+
 Deno.test("serve() closes a stalled client at the timeout, with reason timeout", async () => {
   const { server, nthClose } = startServer({ timeoutMs: 200 });
   await using _ = server;
