@@ -241,7 +241,7 @@ export function writeLog(line: string): void {
 }
 
 /** How long a batched log line may wait before it is written. */
-export const LOG_FLUSH_MS = 100;
+const LOG_FLUSH_MS = 100;
 /** Batched log text that is written at once, without waiting for the flush timer. */
 const LOG_FLUSH_BYTES = 64 * 1024;
 

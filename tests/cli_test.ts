@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { CliServer, closedPort, drain, LineReader, MAIN, readRecord, runCli } from "./helpers.ts";
+import { CliProcess, CliServer, closedPort, drain, readRecord, runCli } from "./helpers.ts";
 
 /** Asserts a usage error as users see it: one line on stderr, nothing on stdout, exit 2. */
 function assertUsageError(
@@ -161,30 +161,10 @@ Deno.test("CLI: a server exchanges with a client, logs the connection, and stops
 Deno.test("CLI: the server logs every connection, in order, before its summary (2>&1)", async () => {
   // stdout and stderr into one pipe, as `echoprobe server 2>&1 | tee log` has them. The
   // log lines are written in batches; 1,000 of them pass the 64 KiB batch limit.
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      'exec "$0" run --allow-net "$1" server --host 127.0.0.1 --port 0 2>&1',
-      Deno.execPath(),
-      MAIN,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const output = new LineReader(child.stdout);
-  await using _ = {
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch (error) {
-        if (!(error instanceof TypeError)) throw error; // already exited
-      }
-      await child.status;
-      await output.rest();
-    },
-  };
-  const port = Number(/:(\d+)$/.exec((await output.line()) ?? "")?.[1]);
+  await using server = new CliProcess(["server", "--host", "127.0.0.1", "--port", "0"], {
+    stderrToStdout: true,
+  });
+  const port = Number(/:(\d+)$/.exec((await server.stdout.line()) ?? "")?.[1]);
   const clientPorts: number[] = [];
   for (let i = 0; i < 1_000; i++) {
     using conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -195,19 +175,18 @@ Deno.test("CLI: the server logs every connection, in order, before its summary (
   // The last connection's line is out once the server saw that connection end.
   const closed: number[] = [];
   while (closed.length < clientPorts.length) {
-    const line = await output.line();
+    const line = await server.stdout.line();
     const match = /^closed 127\.0\.0\.1:(\d+) records=1 bytes=250 /.exec(line ?? "");
     assert.ok(match, `expected a "closed" line, got ${line}`);
     closed.push(Number(match[1]));
   }
   assert.deepEqual(closed, clientPorts);
-  child.kill("SIGINT");
-  const rest = (await output.rest()).trimEnd().split("\n");
-  assert.deepEqual(rest, [
+  const stopped = await server.stop("SIGINT");
+  assert.deepEqual(stopped.stdout.trimEnd().split("\n"), [
     "echoprobe server stopping: 0 connections open",
     "echoprobe server stopped: connections=1000 rejected=0 records=1000 bytes=250000",
   ]);
-  assert.equal((await child.status).code, 0);
+  assert.equal(stopped.code, 0);
 });
 
 Deno.test("CLI: SIGINT closes an idle connection with reason shutdown and exits 0", async () => {

@@ -6,7 +6,7 @@
 
 import { readFull } from "../lib/record.ts";
 
-export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** What a finished CLI run printed, and its exit code. */
 export interface CliOutput {
@@ -74,10 +74,15 @@ export class CliProcess implements AsyncDisposable {
   readonly stdout: LineReader;
   readonly stderr: LineReader;
 
-  /** Starts `main.ts` with `args` and `--allow-net`. */
-  constructor(args: string[]) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", MAIN, ...args],
+  /**
+   * Starts `main.ts` with `args` and `--allow-net`.
+   *
+   * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
+   */
+  constructor(args: string[], { stderrToStdout = false } = {}) {
+    const deno = ["run", "--allow-net", MAIN, ...args];
+    this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
+      args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
