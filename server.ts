@@ -1,123 +1,116 @@
 /**
- * `echoprobe server`: flags to {@linkcode ServeOptions}, the server's lines, signals.
+ * `echoprobe server`: its flags, flags to {@linkcode ServeOptions}, the server's
+ * lines, signals.
  *
  * @module
  */
 
-import {
-  EXIT,
-  type Flag,
-  flagDuration,
-  flagText,
-  helpText,
-  LogBatch,
-  type Parsed,
-  parseFlags,
-  writeResult,
-  writeText,
-} from "./cli.ts";
 import { parseCidr } from "./lib/cidr.ts";
-import { UsageError } from "./lib/errors.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
+import { serve, type ServeOptions } from "./lib/server.ts";
+import { formatDuration } from "./lib/units.ts";
+import { EXIT, UsageError } from "./cli/exit.ts";
 import {
+  durationFlag,
+  type FlagTable,
+  flagValue,
+  given,
+  helpText,
+  integerFlag,
+  parseFlags,
+  sizeFlag,
+} from "./cli/flags.ts";
+import { LogBatch, writeResult, writeText } from "./cli/output.ts";
+import {
+  formatAcceptError,
   formatClose,
   formatListening,
   formatReject,
   formatServerSummary,
   formatStats,
-} from "./lib/format.ts";
-import { serve, type ServeOptions } from "./lib/server.ts";
-import { formatDuration, parseByteSize, parseInteger } from "./lib/units.ts";
+  formatStopping,
+} from "./cli/server_lines.ts";
+import { onSignals } from "./cli/signals.ts";
 
-const FLAGS: readonly Flag[] = [
-  { name: "host", type: "string", value: "ADDR", default: DEFAULTS.hostname, help: "Listen on" },
-  {
-    name: "port",
-    short: "p",
+/** The server's flags: the parser's options, `--help` and the completions. */
+export const SERVER_FLAGS = {
+  host: { type: "string", value: "ADDR", shows: DEFAULTS.hostname, help: "Listen on" },
+  port: {
     type: "string",
+    short: "p",
     value: "PORT",
-    default: String(DEFAULTS.port),
+    shows: String(DEFAULTS.port),
     help: "Listen on this port; 0 picks a free one",
   },
-  {
-    name: "size",
-    short: "s",
+  size: {
     type: "string",
+    short: "s",
     value: "BYTES",
-    default: String(DEFAULTS.recordSize),
+    shows: String(DEFAULTS.recordSize),
     help: "Record size (KiB, MiB allowed; at most 64MiB)",
   },
-  {
-    name: "timeout",
-    short: "t",
+  timeout: {
     type: "string",
+    short: "t",
     value: "DURATION",
-    default: formatDuration(DEFAULTS.timeoutMs),
+    shows: formatDuration(DEFAULTS.timeoutMs),
     help: "Close a connection whose record read or echo takes longer",
   },
-  {
-    name: "backlog",
+  backlog: {
     type: "string",
     value: "N",
-    default: String(DEFAULTS.backlog),
+    shows: String(DEFAULTS.backlog),
     help: "Connections the kernel queues before they are accepted",
   },
-  {
-    name: "grace",
+  grace: {
     type: "string",
     value: "DURATION",
-    default: formatDuration(DEFAULTS.graceMs),
+    shows: formatDuration(DEFAULTS.graceMs),
     help: "On SIGINT/SIGTERM, let records in flight finish this long",
   },
-  {
-    name: "max-connections",
+  "max-connections": {
     type: "string",
     value: "N",
-    default: String(DEFAULTS.maxConnections),
+    shows: String(DEFAULTS.maxConnections),
     help: "Connections open at once; more are closed at accept",
   },
-  {
-    name: "max-per-ip",
+  "max-per-ip": {
     type: "string",
     value: "N",
     help: "Connections open at once from one address (default: no limit)",
   },
-  {
-    name: "allow",
+  allow: {
     type: "string",
     multiple: true,
     value: "CIDR",
     help: "Accept only peers in this range; repeat for more (default: everyone)",
   },
-  {
-    name: "max-bytes",
+  "max-bytes": {
     type: "string",
     value: "BYTES",
     help: "Close a connection that would echo more (reason limit; default: no limit)",
   },
-  {
-    name: "max-duration",
+  "max-duration": {
     type: "string",
     value: "DURATION",
     help: "Close a connection open this long (reason limit; default: no limit)",
   },
-  { name: "stream", type: "boolean", help: "Echo bytes as they arrive (RFC 862), not records" },
-  { name: "json", type: "boolean", help: "JSON lines on stdout, and on stderr unless --log says" },
-  {
-    name: "log",
+  stream: { type: "boolean", help: "Echo bytes as they arrive (RFC 862), not records" },
+  json: { type: "boolean", help: "JSON lines on stdout, and on stderr unless --log says" },
+  log: {
     type: "string",
     value: "FORMAT",
-    default: "text",
+    shows: "text",
+    choices: ["text", "json", "none"],
     help: "Connection logs on stderr: text, json or none (--json makes json the default)",
   },
-  {
-    name: "stats-interval",
+  "stats-interval": {
     type: "string",
     value: "DURATION",
     help: "Print a snapshot (open connections, totals, rates) on stderr this often",
   },
-  { name: "help", short: "h", type: "boolean", help: "Show this help" },
-];
+  help: { type: "boolean", short: "h", help: "Show this help" },
+} as const satisfies FlagTable;
 
 const HELP = helpText(
   "echoprobe server [flags]",
@@ -128,7 +121,7 @@ const HELP = helpText(
     "line per closed connection on stderr, and a summary on stdout when stopped",
     "(SIGINT/SIGTERM: graceful; a second signal closes everything at once).",
   ].join("\n"),
-  FLAGS,
+  SERVER_FLAGS,
   [
     "echoprobe server",
     "echoprobe server --host 127.0.0.1 --port 0 --timeout 5s",
@@ -137,57 +130,55 @@ const HELP = helpText(
   ],
 );
 
-interface ServerPlan {
+/** What `echoprobe server` was asked to do. */
+export interface ServerPlan {
+  /** `--help`: print the help, run nothing. */
+  help: boolean;
+  /** What `serve()` gets: only what the flags set (the library applies its defaults). */
   options: ServeOptions;
   /** JSON results on stdout. */
   json: boolean;
   /** The form of the logs on stderr. */
   log: "text" | "json" | "none";
+  /** Milliseconds between snapshots on stderr, or none. */
   statsIntervalMs: number | undefined;
 }
 
 /**
- * Turns the server's flags into options for `serve()` and how to report.
+ * Turns the server's arguments into a plan: a pure function, tested without a socket.
  *
- * @param values The parsed flags.
+ * @param args The arguments after `server`.
  * @returns The plan.
- * @throws {UsageError} For a value out of range.
+ * @throws {UsageError} For an unknown flag or a value out of range, naming the flag.
  */
-function serverPlan(values: Parsed["values"]): ServerPlan {
-  const text = (name: string) => flagText(values, name);
-  const duration = (name: string) => flagDuration(values, name);
-  const integer = (name: string, fallback: number, min: number, max: number) =>
-    parseInteger(text(name) ?? String(fallback), `--${name}`, min, max);
-  const options: ServeOptions = {
-    hostname: text("host") ?? DEFAULTS.hostname,
-    port: integer("port", DEFAULTS.port, 0, 65535),
-    recordSize: parseByteSize(
-      text("size") ?? String(DEFAULTS.recordSize),
-      "--size",
-      MAX_RECORD_SIZE,
-    ),
-    timeoutMs: duration("timeout") ?? DEFAULTS.timeoutMs,
-    backlog: integer("backlog", DEFAULTS.backlog, 1, 65535),
-    graceMs: duration("grace") ?? DEFAULTS.graceMs,
-    maxConnections: integer("max-connections", DEFAULTS.maxConnections, 1, 1_000_000),
-    mode: values.stream ? "stream" : "record",
-  };
-  if (text("max-per-ip") !== undefined) {
-    options.maxPerIp = integer("max-per-ip", 0, 1, 1_000_000);
-  }
-  const allow = values.allow as string[] | undefined;
-  if (allow) options.allow = allow.map(parseCidr);
-  if (text("max-bytes") !== undefined) {
-    options.maxBytes = parseByteSize(text("max-bytes")!, "--max-bytes", Number.MAX_SAFE_INTEGER);
-  }
-  const maxDurationMs = duration("max-duration");
-  if (maxDurationMs !== undefined) options.maxDurationMs = maxDurationMs;
+export function parseServerArgs(args: string[]): ServerPlan {
+  const { values } = parseFlags("server", SERVER_FLAGS, args, false);
+  const options = given<ServeOptions>({
+    hostname: values.host,
+    port: integerFlag("port", values.port, 0, 65535),
+    recordSize: sizeFlag("size", values.size, MAX_RECORD_SIZE),
+    timeoutMs: durationFlag("timeout", values.timeout),
+    backlog: integerFlag("backlog", values.backlog, 1, 65535),
+    graceMs: durationFlag("grace", values.grace),
+    maxConnections: integerFlag("max-connections", values["max-connections"], 1, 1_000_000),
+    maxPerIp: integerFlag("max-per-ip", values["max-per-ip"], 1, 1_000_000),
+    allow: values.allow?.map((range) => flagValue("allow", range, parseCidr)!),
+    maxBytes: sizeFlag("max-bytes", values["max-bytes"], Number.MAX_SAFE_INTEGER),
+    maxDurationMs: durationFlag("max-duration", values["max-duration"]),
+    mode: values.stream ? "stream" : undefined,
+  });
   const json = values.json === true;
-  const log = text("log") ?? (json ? "json" : "text");
+  const log = values.log ?? (json ? "json" : "text");
   if (log !== "text" && log !== "json" && log !== "none") {
     throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
   }
-  return { options, json, log, statsIntervalMs: duration("stats-interval") };
+  return {
+    help: values.help === true,
+    options,
+    json,
+    log,
+    statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
+  };
 }
 
 /**
@@ -198,12 +189,12 @@ function serverPlan(values: Parsed["values"]): ServerPlan {
  * @throws {UsageError} For bad flags; {@linkcode EchoError} `listen` when it cannot bind.
  */
 export async function serverCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, FLAGS, "server", false);
-  if (values.help) {
+  const plan = parseServerArgs(args);
+  if (plan.help) {
     writeText(HELP);
     return EXIT.ok;
   }
-  const { options, json, log, statsIntervalMs } = serverPlan(values);
+  const { json, log, statsIntervalMs } = plan;
   const logJson = log === "json";
   // Every stderr line of the running server goes through the batch, in order.
   using logBatch = new LogBatch();
@@ -211,16 +202,11 @@ export async function serverCommand(args: string[]): Promise<number> {
   const writeEvent = log === "none" ? () => {} : logLine;
   const stop = new AbortController();
   const server = serve({
-    ...options,
+    ...plan.options,
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
-    onAcceptError: (error) =>
-      writeEvent(
-        logJson
-          ? JSON.stringify({ event: "accept-error", error: error.message })
-          : `accept failed: ${error.message}`,
-      ),
+    onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
   });
   writeResult(formatListening(server.addr, json));
 
@@ -234,27 +220,22 @@ export async function serverCommand(args: string[]): Promise<number> {
     previousAt = now;
   }, statsIntervalMs);
 
+  // The first signal stops gracefully, a second one closes everything at once.
   const onSignal = () => {
     if (stop.signal.aborted) {
       server.close();
       return;
     }
-    writeEvent(
-      logJson
-        ? JSON.stringify({ event: "stopping", active: server.activeConnections })
-        : `echoprobe server stopping: ${server.activeConnections} connections open`,
-    );
+    writeEvent(formatStopping(server.activeConnections, logJson));
     stop.abort();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   try {
+    using _signals = onSignals(["SIGINT", "SIGTERM"], onSignal);
     const summary = await server.finished;
     logBatch.flush(); // the log lines before the summary, for `2>&1`
     writeResult(formatServerSummary(summary, json));
   } finally {
     clearInterval(statsTimer);
-    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   return EXIT.ok;
 }

@@ -4,36 +4,39 @@
  * @module
  */
 
-import { UsageError } from "./errors.ts";
+import { ValueError } from "./errors.ts";
 import { parseInteger } from "./units.ts";
 
-/** A host name or IP literal and a TCP port. */
+/** A host name or IP literal, and the TCP port when one was given. */
 export interface HostPort {
   /** A name, a dotted IPv4 address or an IPv6 literal (without brackets). */
   hostname: string;
-  /** The TCP port. */
-  port: number;
+  /** The TCP port, when the text names one. */
+  port?: number;
 }
 
 /**
  * Parses `HOST`, `HOST:PORT`, `[IPV6]`, `[IPV6]:PORT` or a bare IPv6 literal.
  *
  * A bare IPv6 literal (two colons or more, no brackets) carries no port: `::1` is
- * the host `::1` with `defaultPort`.
+ * the host `::1`.
  *
  * @param text What the user typed.
- * @param defaultPort The port when the text carries none.
- * @returns The host (IPv6 without brackets) and the port.
- * @throws {UsageError} If the host is empty or the port is not 1 to 65535.
+ * @returns The host (IPv6 without brackets) and the port, if the text names one.
+ * @throws {ValueError} If the host is empty or the port is not 1 to 65535; the
+ *   message names which (`Invalid host "..."`, `Invalid port "..."`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPort } from "./address.ts";
  *
- * const { hostname, port } = parseHostPort("[::1]:4000", 3005); // "::1", 4000
+ * assert.deepEqual(parseHostPort("[::1]:4000"), { hostname: "::1", port: 4000 });
+ * assert.deepEqual(parseHostPort("::1"), { hostname: "::1" });
+ * assert.deepEqual(parseHostPort("example.com:80"), { hostname: "example.com", port: 80 });
  * ```
  */
-export function parseHostPort(text: string, defaultPort: number): HostPort {
+export function parseHostPort(text: string): HostPort {
   let hostname = text;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
@@ -44,10 +47,15 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
     [hostname, portText] = text.split(":") as [string, string];
   }
   if (hostname === "" || /[\s\/\[\]]/.test(hostname)) {
-    throw new UsageError(`Invalid host "${text}": expected HOST, HOST:PORT or [IPV6]:PORT`);
+    throw new ValueError(text, "HOST, HOST:PORT or [IPV6]:PORT", "host");
   }
-  const port = portText === undefined ? defaultPort : parseInteger(portText, "port", 1, 65535);
-  return { hostname, port };
+  if (portText === undefined) return { hostname };
+  try {
+    return { hostname, port: parseInteger(portText, 1, 65535) };
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    throw new ValueError(portText, error.expected, "port");
+  }
 }
 
 /**
@@ -59,9 +67,11 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatHostPort } from "./address.ts";
  *
- * const text = formatHostPort("::1", 3005); // "[::1]:3005"
+ * assert.equal(formatHostPort("::1", 3005), "[::1]:3005");
+ * assert.equal(formatHostPort("127.0.0.1", 3005), "127.0.0.1:3005");
  * ```
  */
 export function formatHostPort(hostname: string, port: number): string {

@@ -1,10 +1,10 @@
 /**
- * IPv4 and IPv6 address ranges in CIDR notation, for `--allow`.
+ * IPv4 and IPv6 address ranges in CIDR notation, to admit peers by address.
  *
  * @module
  */
 
-import { UsageError } from "./errors.ts";
+import { ValueError } from "./errors.ts";
 
 /** An address range: matches the addresses whose first `bits` bits equal the network's. */
 export interface Cidr {
@@ -19,16 +19,18 @@ export interface Cidr {
  *
  * @param text The range.
  * @returns The range.
- * @throws {UsageError} If it is not an IPv4 or IPv6 range.
+ * @throws {ValueError} If it is not an IPv4 or IPv6 range.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCidr } from "./cidr.ts";
  *
  * const loopback = parseCidr("127.0.0.0/8");
- * loopback.contains("127.0.0.2"); // true
- * loopback.contains("::ffff:127.0.0.1"); // true: an IPv4 client of a dual-stack listener
- * loopback.contains("::1"); // false
+ * assert.equal(loopback.contains("127.0.0.2"), true);
+ * // An IPv4 client of a dual-stack listener:
+ * assert.equal(loopback.contains("::ffff:127.0.0.1"), true);
+ * assert.equal(loopback.contains("::1"), false);
  * ```
  */
 export function parseCidr(text: string): Cidr {
@@ -37,9 +39,7 @@ export function parseCidr(text: string): Cidr {
   const maxBits = network ? network.length * 8 : 0;
   const bits = bitsText === undefined ? maxBits : /^\d{1,3}$/.test(bitsText) ? +bitsText : NaN;
   if (!network || rest.length > 0 || !(bits >= 0 && bits <= maxBits)) {
-    throw new UsageError(
-      `Invalid --allow "${text}": expected an IPv4 or IPv6 range such as 10.0.0.0/8 or fd00::/8`,
-    );
+    throw new ValueError(text, "an IPv4 or IPv6 range such as 10.0.0.0/8 or fd00::/8", "range");
   }
   return {
     text,
@@ -59,9 +59,12 @@ export function parseCidr(text: string): Cidr {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddress } from "./cidr.ts";
  *
- * const bytes = parseAddress("::1"); // 15 zeros, then 1
+ * assert.deepEqual(parseAddress("::1"), Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1));
+ * assert.deepEqual(parseAddress("10.1.2.3"), Uint8Array.of(10, 1, 2, 3));
+ * assert.equal(parseAddress("example.com"), undefined);
  * ```
  */
 export function parseAddress(text: string): Uint8Array | undefined {

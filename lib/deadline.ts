@@ -31,12 +31,17 @@ function timeoutReason(timeoutMs: number): DOMException {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DeadlineTimer } from "./deadline.ts";
  *
- * using timer = new DeadlineTimer(30_000);
+ * using timer = new DeadlineTimer(50);
  * using deadline = timer.start();
- * deadline.renew(); // a record arrived: 30 s more
- * deadline.signal.aborted; // false
+ * deadline.renew(); // a record arrived: 50 ms more
+ * assert.equal(deadline.signal.aborted, false);
+ * const reason = await new Promise((resolve) =>
+ *   deadline.signal.addEventListener("abort", () => resolve(deadline.signal.reason))
+ * );
+ * assert.equal((reason as DOMException).name, "TimeoutError");
  * ```
  */
 export class DeadlineTimer implements Disposable {
@@ -51,9 +56,11 @@ export class DeadlineTimer implements Disposable {
   #interval: ReturnType<typeof setInterval> | undefined;
 
   /**
+   * Makes a timer; its interval starts with the first deadline.
+   *
    * @param timeoutMs Milliseconds from a renewal to expiry.
-   * @param resolutionMs Milliseconds between checks.
-   * @default resolutionMs {@linkcode defaultResolutionMs}`(timeoutMs)`
+   * @param resolutionMs Milliseconds between checks; by default
+   *   {@linkcode defaultResolutionMs}`(timeoutMs)`.
    */
   constructor(timeoutMs: number, resolutionMs: number = defaultResolutionMs(timeoutMs)) {
     this.timeoutMs = timeoutMs;
@@ -100,19 +107,15 @@ export class DeadlineTimer implements Disposable {
       return;
     }
     const now = performance.now();
-    for (const deadline of this.#watched) {
-      if (deadline.renewed) {
-        deadline.renewed = false;
-        const at = now + this.timeoutMs;
-        deadline.expiresAt = at < deadline.limitAt ? at : deadline.limitAt;
-      }
-      if (deadline.expiresAt > now) continue;
-      deadline.abort(
-        deadline.expiresAt >= deadline.limitAt ? LIMIT_REASON : timeoutReason(this.timeoutMs),
-      );
-    }
+    for (const deadline of this.#watched) checkDeadline(deadline, now, this.timeoutMs);
   }
 }
+
+/**
+ * Moves a renewed deadline and aborts an expired one: the timer's side of a
+ * {@linkcode Deadline}, which keeps its fields private to this module.
+ */
+let checkDeadline: (deadline: Deadline, now: number, timeoutMs: number) => void;
 
 /**
  * One renewable deadline of a {@linkcode DeadlineTimer}: its `signal` aborts with
@@ -122,14 +125,28 @@ export class Deadline implements Disposable {
   /** Aborts when the deadline passes, or on {@linkcode Deadline.abort}. */
   readonly signal: AbortSignal;
   /** `performance.now()` time at which the deadline passes, as of the timer's last check. */
-  expiresAt: number;
-  /** Renewed since the timer's last check, which then moves `expiresAt`. */
-  renewed = false;
+  #expiresAt: number;
+  /** Renewed since the timer's last check, which then moves `#expiresAt`. */
+  #renewed = false;
   /** `performance.now()` time that no renewal goes past: see {@linkcode Deadline.limit}. */
-  limitAt = Infinity;
+  #limitAt = Infinity;
   readonly #timer: DeadlineTimer;
   readonly #controller = new AbortController();
   #onAbort: (() => void) | undefined;
+
+  static {
+    checkDeadline = (deadline, now, timeoutMs) => {
+      if (deadline.#renewed) {
+        deadline.#renewed = false;
+        const at = now + timeoutMs;
+        deadline.#expiresAt = at < deadline.#limitAt ? at : deadline.#limitAt;
+      }
+      if (deadline.#expiresAt > now) return;
+      deadline.abort(
+        deadline.#expiresAt >= deadline.#limitAt ? LIMIT_REASON : timeoutReason(timeoutMs),
+      );
+    };
+  }
 
   /**
    * Use {@linkcode DeadlineTimer.start}.
@@ -141,7 +158,7 @@ export class Deadline implements Disposable {
     this.#timer = timer;
     this.#onAbort = onAbort;
     this.signal = this.#controller.signal;
-    this.expiresAt = performance.now() + timer.timeoutMs;
+    this.#expiresAt = performance.now() + timer.timeoutMs;
   }
 
   /**
@@ -149,7 +166,7 @@ export class Deadline implements Disposable {
    * field written, no clock read, nothing allocated.
    */
   renew(): void {
-    this.renewed = true;
+    this.#renewed = true;
   }
 
   /**
@@ -159,8 +176,8 @@ export class Deadline implements Disposable {
    * @param ms Milliseconds from now.
    */
   limit(ms: number): void {
-    this.limitAt = performance.now() + ms;
-    if (this.expiresAt > this.limitAt) this.expiresAt = this.limitAt;
+    this.#limitAt = performance.now() + ms;
+    if (this.#expiresAt > this.#limitAt) this.#expiresAt = this.#limitAt;
   }
 
   /**

@@ -13,12 +13,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { delay } from "./delay.ts";
  *
+ * assert.equal(await delay(1), true);
  * const controller = new AbortController();
  * const waited = delay(60_000, controller.signal);
  * controller.abort();
- * await waited; // false, at once
+ * assert.equal(await waited, false); // at once
  * ```
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<boolean> {

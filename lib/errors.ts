@@ -7,8 +7,7 @@
 
 /** The stable codes of {@linkcode EchoError}. */
 export type ErrorCode =
-  | "usage"
-  | "permission"
+  | "invalid"
   | "listen"
   | "resolve"
   | "refused"
@@ -23,12 +22,11 @@ export type ErrorCode =
  *
  * @example Tell a refused connection from other failures
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EchoError } from "./errors.ts";
  *
  * const error: unknown = new EchoError("refused", "Connection refused");
- * if (error instanceof EchoError && error.code === "refused") {
- *   // the port is closed
- * }
+ * assert.ok(error instanceof EchoError && error.code === "refused");
  * ```
  */
 export class EchoError extends Error {
@@ -36,6 +34,8 @@ export class EchoError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Makes an error with a stable code.
+   *
    * @param code The stable code.
    * @param message One line for people: a capital first letter, no final period.
    * @param options The underlying error, as `cause`.
@@ -48,21 +48,38 @@ export class EchoError extends Error {
 }
 
 /**
- * A value given by the user is not allowed: a bad flag, a bad value, a missing argument.
+ * A value such as a duration, a size or an address range could not be read. It
+ * names the value and what was expected, not where the value came from: the
+ * caller (a command line, a query string) knows that.
  *
  * @example
  * ```ts
- * import { UsageError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * import { ValueError } from "./errors.ts";
  *
- * const error = new UsageError('Invalid --port "70000": expected 0 to 65535');
- * console.assert(error.code === "usage");
+ * const error = new ValueError("70000", "a whole number from 0 to 65535");
+ * assert.equal(error.code, "invalid");
+ * assert.equal(error.message, 'Invalid value "70000": expected a whole number from 0 to 65535');
  * ```
  */
-export class UsageError extends EchoError {
-  /** @param message One line naming the flag and what is allowed. */
-  constructor(message: string) {
-    super("usage", message);
-    this.name = "UsageError";
+export class ValueError extends EchoError {
+  /** The text that could not be read. */
+  readonly value: string;
+  /** What would have been accepted, as a phrase: `a duration above zero such as 30s`. */
+  readonly expected: string;
+
+  /**
+   * Makes the error of one value.
+   *
+   * @param value The text that could not be read.
+   * @param expected What would have been accepted.
+   * @param name What the value is, for the message: `port`, `host`.
+   */
+  constructor(value: string, expected: string, name = "value") {
+    super("invalid", `Invalid ${name} "${value}": expected ${expected}`);
+    this.name = "ValueError";
+    this.value = value;
+    this.expected = expected;
   }
 }
 
@@ -91,6 +108,7 @@ export interface ProbeErrorDetails {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProbeError } from "./errors.ts";
  *
  * const error = new ProbeError("short", "Connection closed after 120/250 bytes back", {
@@ -98,6 +116,8 @@ export interface ProbeErrorDetails {
  *   bytesBack: 120,
  *   size: 250,
  * });
+ * assert.equal(error.code, "short");
+ * assert.equal(error.details.bytesBack, 120);
  * ```
  */
 export class ProbeError extends EchoError {
@@ -105,6 +125,8 @@ export class ProbeError extends EchoError {
   readonly details: ProbeErrorDetails;
 
   /**
+   * Makes the error of one probe.
+   *
    * @param code The stable code.
    * @param message One line for people.
    * @param details The sequence number and what is known of the failure.
@@ -120,4 +142,26 @@ export class ProbeError extends EchoError {
     this.name = "ProbeError";
     this.details = details;
   }
+}
+
+/**
+ * Whether a socket error means the peer reset or aborted the connection (or a
+ * write found it gone): the one list of such errors, for the server and the probe.
+ *
+ * @param error What a read, write or connect threw.
+ * @returns `true` for `ConnectionReset`, `ConnectionAborted` and `BrokenPipe`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isReset } from "./errors.ts";
+ *
+ * assert.equal(isReset(new Deno.errors.ConnectionReset("reset")), true);
+ * assert.equal(isReset(new Deno.errors.TimedOut("slow")), false);
+ * ```
+ */
+export function isReset(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe;
 }

@@ -5,11 +5,11 @@
  * @module
  */
 
+import { DeadlineTimer } from "./deadline.ts";
 import { delay } from "./delay.ts";
-import type { ErrorCode } from "./errors.ts";
-import { ProbeError } from "./errors.ts";
-import { Histogram } from "./histogram.ts";
-import { type ProbeOptions, Prober, type ProbeResult } from "./probe.ts";
+import { type ErrorCode, ProbeError } from "./errors.ts";
+import { type ProbeOptions, Prober, type ProbeResult, probeSettings } from "./probe.ts";
+import { ProbeStats } from "./stats.ts";
 
 /** Options of {@linkcode load}: those of a probe, and how much load. */
 export interface LoadOptions extends ProbeOptions {
@@ -73,8 +73,9 @@ export interface LoadReport extends LoadProgress {
 /**
  * Runs probe loops against an echo server and measures them.
  *
- * Latency goes into a {@linkcode Histogram}: memory stays the same however long the
- * run. A failed probe is counted by code and the loop goes on.
+ * Latency goes into a {@linkcode ProbeStats} (a fixed-size histogram): memory stays
+ * the same however long the run. A failed probe is counted by code and the loop
+ * goes on. Every loop's deadlines share one timer.
  *
  * @param options What to probe, how many loops, how long or how many; see {@linkcode LoadOptions}.
  * @returns Totals, rates, latency percentiles and errors.
@@ -84,6 +85,7 @@ export interface LoadReport extends LoadProgress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { load } from "./load.ts";
  * import { serve } from "./server.ts";
  *
@@ -95,7 +97,9 @@ export interface LoadReport extends LoadProgress {
  *   reuse: true,
  *   count: 400,
  * });
- * // report.ok === 400, report.latency.p99Ms, report.perSecond
+ * assert.equal(report.ok, 400);
+ * assert.equal(report.failed, 0);
+ * assert.ok(report.latency.minMs <= report.latency.p99Ms);
  * ```
  */
 export async function load(options: LoadOptions): Promise<LoadReport> {
@@ -104,28 +108,32 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     throw new RangeError("load() needs durationMs or count");
   }
   const concurrency = options.concurrency ?? 1;
+  const { size, timeoutMs } = probeSettings(options);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const timer = durationMs === undefined ? undefined : setTimeout(onAbort, durationMs);
+  // One deadline timer for every loop: 10,000 loops, one interval.
+  using deadlines = new DeadlineTimer(timeoutMs);
 
-  const histogram = new Histogram();
-  const errors: Partial<Record<ErrorCode, number>> = {};
-  const totals = { ok: 0, failed: 0, bytes: 0, min: Infinity, max: 0 };
+  const stats = new ProbeStats();
   const started = performance.now();
   let next = 0; // the index of the next probe, over all loops
-  const progress = (): LoadProgress => ({
-    elapsedMs: performance.now() - started,
-    ok: totals.ok,
-    failed: totals.failed,
-    bytes: totals.bytes,
-    p99Ms: histogram.percentile(99),
-  });
+  const progress = (): LoadProgress => {
+    const { transmitted, received } = stats.summary();
+    return {
+      elapsedMs: performance.now() - started,
+      ok: received,
+      failed: transmitted - received,
+      bytes: received * size,
+      p99Ms: stats.percentile(99),
+    };
+  };
   const ticker = onProgress ? setInterval(() => onProgress(progress()), 1_000) : undefined;
 
   const probers: Prober[] = [];
   const loop = async () => {
-    await using prober = new Prober({ ...options, signal: stop.signal });
+    await using prober = new Prober({ ...options, signal: stop.signal }, { timer: deadlines });
     probers.push(prober);
     while (!stop.signal.aborted) {
       const index = next++;
@@ -146,16 +154,10 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
       } catch (error) {
         if (stop.signal.aborted) break;
         if (!(error instanceof ProbeError)) throw error;
-        totals.failed++;
-        errors[error.code] = (errors[error.code] ?? 0) + 1;
+        stats.failure(error.code);
         continue;
       }
-      const ms = Number.isNaN(start) ? result.totalMs : result.finishedAt - start;
-      histogram.record(ms);
-      if (ms < totals.min) totals.min = ms;
-      if (ms > totals.max) totals.max = ms;
-      totals.ok++;
-      totals.bytes += options.size ?? 250;
+      stats.success(Number.isNaN(start) ? result.totalMs : result.finishedAt - start);
     }
   };
 
@@ -167,6 +169,7 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     options.signal?.removeEventListener("abort", onAbort);
   }
   const end = progress();
+  const summary = stats.summary();
   const seconds = end.elapsedMs / 1000;
   return {
     ...end,
@@ -174,19 +177,14 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     perSecond: end.ok / seconds,
     megabytesPerSecond: end.bytes / 1e6 / seconds,
     latency: {
-      minMs: end.ok ? totals.min : NaN,
-      p50Ms: clamp(histogram.percentile(50), totals),
-      p90Ms: clamp(histogram.percentile(90), totals),
-      p99Ms: clamp(histogram.percentile(99), totals),
-      p999Ms: clamp(histogram.percentile(99.9), totals),
-      maxMs: end.ok ? totals.max : NaN,
+      minMs: summary.minMs,
+      p50Ms: summary.p50Ms,
+      p90Ms: summary.p90Ms,
+      p99Ms: summary.p99Ms,
+      p999Ms: stats.percentile(99.9),
+      maxMs: summary.maxMs,
     },
-    errors,
+    errors: summary.errors,
     drops: probers.reduce((sum, prober) => sum + prober.drops, 0),
   };
-}
-
-/** A percentile estimate never lies outside the values seen. */
-function clamp(ms: number, seen: { min: number; max: number }): number {
-  return Number.isNaN(ms) ? ms : Math.min(seen.max, Math.max(seen.min, ms));
 }

@@ -2,6 +2,7 @@
  * echoprobe: a TCP echo server and a probe that checks the echo, as a library.
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probe, serve } from "./mod.ts";
  *
  * // An echo server on a free loopback port, closed when the scope ends.
@@ -9,7 +10,7 @@
  *
  * // One probe: connect, send 250 bytes, read them back, verify, time.
  * const result = await probe({ hostname: "127.0.0.1", port: server.addr.port });
- * // result.timeMs, result.localPort, ...; a failure throws a ProbeError with a `code`
+ * assert.equal(result.bytes, 250); // a failure throws a ProbeError with a `code`
  * ```
  *
  * @module
@@ -19,32 +20,46 @@ export { DEFAULTS, MAX_PROBE_SIZE, MAX_RECORD_SIZE } from "./defaults.ts";
 export {
   EchoError,
   type ErrorCode,
+  isReset,
   ProbeError,
   type ProbeErrorDetails,
-  UsageError,
+  ValueError,
 } from "./errors.ts";
 export { type Reader, readFull, writeAll, type Writer } from "./record.ts";
+export { serve } from "./server.ts";
+export type { EchoServer, ServeOptions, ServerStats, ServerSummary } from "./serve_options.ts";
+export type { CloseReason, ConnectionInfo, EchoMode } from "./echo.ts";
 export {
-  type CloseReason,
-  type ConnectionInfo,
-  type EchoMode,
-  type EchoServer,
-  serve,
-  type ServeOptions,
-  type ServerSummary,
-} from "./server.ts";
+  Admission,
+  type AdmissionOptions,
+  type RejectInfo,
+  type RejectReason,
+} from "./admission.ts";
+export { listenTcp } from "./listen.ts";
 export {
   probe,
   type ProbeOptions,
   Prober,
   type ProbeResult,
-  type Resolver,
-  systemResolver,
+  type ProberShared,
+  type ProbeSettings,
+  probeSettings,
 } from "./probe.ts";
+export { literalFamily, resolveAddress, type Resolver, systemResolver } from "./resolve.ts";
 export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } from "./series.ts";
+export { load, type LoadOptions, type LoadProgress, type LoadReport } from "./load.ts";
 export { ProbeStats, type ProbeSummary } from "./stats.ts";
 export { Histogram } from "./histogram.ts";
-export { fillPayload, parsePayload, type PayloadSpec } from "./payload.ts";
-export { Deadline, DeadlineTimer, defaultResolutionMs } from "./deadline.ts";
+export {
+  compare,
+  type Difference,
+  fillPattern,
+  fillPayload,
+  parsePayload,
+  type PayloadSpec,
+} from "./payload.ts";
+export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
+export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
+export { delay } from "./delay.ts";
 export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";

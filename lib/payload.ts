@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "./errors.ts";
+import { ValueError } from "./errors.ts";
 
 /**
  * Fills `buffer` with pseudo-random bytes (xorshift32) seeded by `seed`.
@@ -15,9 +15,12 @@ import { UsageError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillPattern } from "./payload.ts";
  *
- * const payload = fillPattern(new Uint8Array(250), 1);
+ * const one = fillPattern(new Uint8Array(250), 1);
+ * assert.deepEqual(fillPattern(new Uint8Array(250), 1), one);
+ * assert.notDeepEqual(fillPattern(new Uint8Array(250), 2), one);
  * ```
  */
 export function fillPattern(buffer: Uint8Array, seed: number): Uint8Array {
@@ -43,18 +46,24 @@ export type PayloadSpec =
   | { kind: "bytes"; bytes: Uint8Array };
 
 /**
- * Parses `--payload`: `random`, `zeros`, `ascii` or `hex:DEADBEEF`. (`@FILE` is read
- * by the caller, which has the permission, and given as `{ kind: "bytes" }`.)
+ * Parses a payload's name: `random`, `zeros`, `ascii` or `hex:DEADBEEF`. (The bytes
+ * of a file are read by the caller, which has the permission, and given as
+ * `{ kind: "bytes" }`.)
  *
- * @param text The flag's value.
+ * @param text The name.
  * @returns The payload spec.
- * @throws {UsageError} For another word or bad hex.
+ * @throws {ValueError} For another word or bad hex.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePayload } from "./payload.ts";
  *
- * const spec = parsePayload("hex:DEADBEEF"); // { kind: "bytes", bytes: [0xde, 0xad, 0xbe, 0xef] }
+ * assert.deepEqual(parsePayload("hex:DEADBEEF"), {
+ *   kind: "bytes",
+ *   bytes: Uint8Array.of(0xde, 0xad, 0xbe, 0xef),
+ * });
+ * assert.deepEqual(parsePayload("zeros"), { kind: "zeros" });
  * ```
  */
 export function parsePayload(text: string): PayloadSpec {
@@ -66,9 +75,7 @@ export function parsePayload(text: string): PayloadSpec {
       bytes: Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16)),
     };
   }
-  throw new UsageError(
-    `Invalid --payload "${text}": expected random, zeros, ascii, hex:BYTES (pairs of hex digits) or @FILE`,
-  );
+  throw new ValueError(text, "random, zeros, ascii or hex:BYTES (pairs of hex digits)", "payload");
 }
 
 /**
@@ -86,9 +93,11 @@ export function parsePayload(text: string): PayloadSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillPayload } from "./payload.ts";
  *
- * const bytes = fillPayload(new Uint8Array(4), { kind: "ascii" }, 0, 1); // " !\"#"
+ * const bytes = fillPayload(new Uint8Array(4), { kind: "ascii" }, 0, 1);
+ * assert.equal(new TextDecoder().decode(bytes), ' !"#');
  * ```
  */
 export function fillPayload(
@@ -132,10 +141,12 @@ export interface Difference {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compare } from "./payload.ts";
  *
  * const difference = compare(new Uint8Array([1, 2, 3]), new Uint8Array([1, 9, 3]));
- * // { offset: 1, expected: 2, actual: 9, differing: 1 }
+ * assert.deepEqual(difference, { offset: 1, expected: 2, actual: 9, differing: 1 });
+ * assert.equal(compare(new Uint8Array([1]), new Uint8Array([1])), undefined);
  * ```
  */
 export function compare(sent: Uint8Array, echoed: Uint8Array): Difference | undefined {

@@ -4,158 +4,30 @@
  * @module
  */
 
-import { type Deadline, DeadlineTimer } from "./deadline.ts";
-import { DEFAULTS } from "./defaults.ts";
-import { ProbeError } from "./errors.ts";
-import { compare, fillPayload, type PayloadSpec } from "./payload.ts";
+import { ProbeConnection } from "./connect.ts";
+import { DeadlineTimer } from "./deadline.ts";
+import { compare, fillPayload } from "./payload.ts";
 import { readFull, writeAll } from "./record.ts";
-import { formatDuration } from "./units.ts";
+import {
+  type ProbeOptions,
+  type ProbeResult,
+  type ProbeSettings,
+  probeSettings,
+} from "./probe_options.ts";
+import { resolveAddress } from "./resolve.ts";
+import { echoMatches, echoProblem, mismatchError } from "./verdict.ts";
 
-/** Turns a host name into one IP address of the given family (any when undefined). */
-export type Resolver = (hostname: string, family: 4 | 6 | undefined) => Promise<string>;
+export type { ProbeOptions, ProbeResult, ProbeSettings };
+export { probeSettings };
 
-/**
- * The system resolver (`getaddrinfo`: `/etc/hosts`, then DNS, as other programs do).
- *
- * @param hostname The name to resolve.
- * @param family 4 or 6 for one family only.
- * @returns The first address the system gives.
- */
-export const systemResolver: Resolver = async (hostname, family) => {
-  // Loaded on first use: an IP literal needs no resolver, and node:dns costs start-up time.
-  const { lookup } = await import("node:dns/promises");
-  return (await lookup(hostname, family ? { family } : {})).address;
-};
-
-/** Options of {@linkcode Prober} and {@linkcode probe}. */
-export interface ProbeOptions {
-  /** A name, a dotted IPv4 address or an IPv6 literal (no brackets). */
-  hostname: string;
-  /**
-   * The server's port.
-   * @default {3005}
-   */
-  port?: number;
-  /**
-   * Bytes to send and expect back per probe.
-   * @default {250}
-   */
-  size?: number;
-  /**
-   * Deadline of a connect, and separately of each echo.
-   * @default {30000}
-   */
-  timeoutMs?: number;
-  /**
-   * Keep one connection for many probes (then a probe measures the echo alone).
-   * A reused connection that drops is reconnected once, and counted in `drops`.
-   * @default {false}
-   */
-  reuse?: boolean;
-  /** Resolve to this address family only. */
-  family?: 4 | 6;
-  /**
-   * Resolve the name again before every probe, not only before the first.
-   * @default {false}
-   */
-  resolveEach?: boolean;
-  /**
-   * What to send.
-   * @default {{ kind: "random" }}
-   */
-  payload?: PayloadSpec;
-  /**
-   * Seed of the `random` payload.
-   * @default {1}
-   */
-  seed?: number;
-  /**
-   * Turns names into addresses.
-   * @default {systemResolver}
-   */
-  resolver?: Resolver;
-  /** Aborts every probe; a probe in progress rejects with the signal's reason. */
-  signal?: AbortSignal;
+/** What probers can share: load mode runs many with one timer. */
+export interface ProberShared {
+  /** Watches the deadlines of connects and echoes; its `timeoutMs` is the probes' timeout. */
+  timer: DeadlineTimer;
 }
 
-/** A successful probe. */
-export interface ProbeResult {
-  /** The sequence number. */
-  seq: number;
-  /** The host as given. */
-  hostname: string;
-  /** The IP address the probe connected to. */
-  address: string;
-  /** With `resolveEach`: the address of the probe before, when it changed. */
-  previousAddress?: string;
-  /** The server's port. */
-  port: number;
-  /** The local address of the connection. */
-  localAddress: string;
-  /** The local port of the connection, to find it in a packet capture. */
-  localPort: number;
-  /** Bytes sent, and echoed back unchanged. */
-  bytes: number;
-  /** Whether the probe went over a connection kept from an earlier probe. */
-  reused: boolean;
-  /** Milliseconds to resolve the name (0 for an IP literal or a kept address). */
-  resolveMs: number;
-  /** Milliseconds from connect to established (0 on a reused connection). */
-  connectMs: number;
-  /** Milliseconds from the first byte sent to the first byte echoed. */
-  firstByteMs: number;
-  /** Milliseconds from the first byte sent to the last byte echoed. */
-  echoMs: number;
-  /** `connectMs + echoMs`: what the ping-style line shows. */
-  timeMs: number;
-  /** `resolveMs + connectMs + echoMs`. */
-  totalMs: number;
-  /** `performance.now()` when the last byte came back. */
-  finishedAt: number;
-}
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Payloads up to this size are written, then read; larger ones both at once. */
 const SEQUENTIAL_MAX_BYTES = 16 * 1024;
-
-/** An open connection and its deadline; the deadline's abort closes it. */
-class Connection {
-  readonly conn: Deno.TcpConn;
-  readonly deadline: Deadline;
-  /** Bytes of the current echo read so far, and when the first arrived. */
-  bytesBack = 0;
-  firstByteAt = 0;
-  #open = true;
-
-  /** Bytes of one echo. */
-  readonly size: number;
-
-  constructor(conn: Deno.TcpConn, deadline: Deadline, size: number) {
-    this.conn = conn;
-    this.deadline = deadline;
-    this.size = size;
-    deadline.signal.addEventListener("abort", this.close, { once: true });
-  }
-
-  /**
-   * Counts the bytes of the echo as `readFull()` reads them (made once: no closure per
-   * read). The time of the first byte is read only when the echo comes in pieces; in
-   * one piece it is the time of the last byte, which the probe reads anyway.
-   */
-  readonly onRead = (filled: number): void => {
-    if (this.bytesBack === 0 && filled < this.size) this.firstByteAt = performance.now();
-    this.bytesBack = filled;
-  };
-
-  /** Closes once; a waiting read or write then fails. */
-  readonly close = (): void => {
-    if (!this.#open) return;
-    this.#open = false;
-    this.deadline.signal.removeEventListener("abort", this.close);
-    this.deadline[Symbol.dispose]();
-    this.conn.close();
-  };
-}
 
 /**
  * Sends probes to one echo server, each on a new connection or, with `reuse`,
@@ -163,6 +35,7 @@ class Connection {
  *
  * @example Three probes over one connection
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Prober } from "./probe.ts";
  * import { serve } from "./server.ts";
  *
@@ -172,31 +45,40 @@ class Connection {
  *   port: server.addr.port,
  *   reuse: true,
  * });
- * for (let seq = 1; seq <= 3; seq++) {
- *   const result = await prober.probe(seq); // result.reused: false, then true
- * }
+ * const reused = [];
+ * for (let seq = 1; seq <= 3; seq++) reused.push((await prober.probe(seq)).reused);
+ * assert.deepEqual(reused, [false, true, true]);
  * ```
  */
 export class Prober implements AsyncDisposable {
   /** Reused connections that dropped and were reconnected. */
   drops = 0;
-  readonly #options: ProbeOptions;
+  readonly #options: ProbeSettings;
   readonly #port: number;
   readonly #size: number;
   readonly #timer: DeadlineTimer;
+  /** The timer is this prober's own (disposed of with it), not a shared one. */
+  readonly #ownTimer: boolean;
   readonly #payload: Uint8Array;
   readonly #echo: Uint8Array;
   readonly #payloadWords: Uint32Array;
   readonly #echoWords: Uint32Array;
   #address: string | undefined;
-  #connection: Connection | undefined;
+  #connection: ProbeConnection | undefined;
 
-  /** @param options Where to probe, how much, how long; see {@linkcode ProbeOptions}. */
-  constructor(options: ProbeOptions) {
-    this.#options = options;
-    this.#port = options.port ?? DEFAULTS.port;
-    this.#size = options.size ?? DEFAULTS.recordSize;
-    this.#timer = new DeadlineTimer(options.timeoutMs ?? DEFAULTS.timeoutMs);
+  /**
+   * Prepares the buffers; nothing connects before the first probe.
+   *
+   * @param options Where to probe, how much, how long; see {@linkcode ProbeOptions}.
+   * @param shared A deadline timer shared with other probers (then its `timeoutMs`
+   *   applies, not `options.timeoutMs`).
+   */
+  constructor(options: ProbeOptions, shared?: ProberShared) {
+    this.#options = probeSettings(options);
+    this.#port = this.#options.port;
+    this.#size = this.#options.size;
+    this.#ownTimer = shared === undefined;
+    this.#timer = shared?.timer ?? new DeadlineTimer(this.#options.timeoutMs);
     this.#payload = new Uint8Array(this.#size);
     this.#echo = new Uint8Array(this.#size);
     this.#payloadWords = new Uint32Array(this.#payload.buffer, 0, this.#size >> 2);
@@ -219,13 +101,24 @@ export class Prober implements AsyncDisposable {
    * @throws The reason of `options.signal` when it aborts.
    */
   async probe(seq: number): Promise<ProbeResult> {
-    this.#options.signal?.throwIfAborted();
+    const { signal } = this.#options;
+    signal?.throwIfAborted();
     let started = performance.now();
     let address = this.#address;
     let resolveMs = 0;
     let previousAddress: string | undefined;
     if (!address || this.#options.resolveEach) {
-      address = await this.#resolve(seq);
+      try {
+        address = await resolveAddress(
+          this.#options.hostname,
+          this.#options.family,
+          this.#options.resolver,
+          seq,
+        );
+      } catch (error) {
+        signal?.throwIfAborted();
+        throw error;
+      }
       const resolved = performance.now();
       resolveMs = resolved - started;
       started = resolved;
@@ -237,7 +130,7 @@ export class Prober implements AsyncDisposable {
       this.#address = address;
     }
 
-    fillPayload(this.#payload, this.#options.payload ?? { kind: "random" }, this.#seed, seq);
+    fillPayload(this.#payload, this.#options.payload, this.#options.seed, seq);
     const result = await this.#attempt(seq, address, this.#connection !== undefined, started);
     result.resolveMs = resolveMs;
     result.totalMs = resolveMs + result.timeMs;
@@ -249,17 +142,14 @@ export class Prober implements AsyncDisposable {
   close(): void {
     this.#connection?.close();
     this.#connection = undefined;
-    this.#timer[Symbol.dispose]();
+    if (this.#ownTimer) this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 
+  /** Closes the kept connection, as {@linkcode Prober.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
-  }
-
-  get #seed(): number {
-    return this.#options.seed ?? 1;
   }
 
   readonly #onAbort = () => this.#connection?.close();
@@ -274,7 +164,8 @@ export class Prober implements AsyncDisposable {
     const reused = connection !== undefined;
     let connected = started;
     if (!connection) {
-      connection = await this.#connect(address, seq);
+      connection = new ProbeConnection(this.#timer, this.#size);
+      await connection.connect(address, this.#port, this.#options.signal, seq);
       connected = performance.now();
     }
     this.#connection = connection;
@@ -303,10 +194,17 @@ export class Prober implements AsyncDisposable {
     } catch (error) {
       failure = error;
     }
-    const problem = failure === undefined && connection.bytesBack === this.#size
-      ? undefined
-      : this.#echoProblem(connection, seq, failure);
-    if (problem) {
+    if (failure !== undefined || connection.bytesBack !== this.#size) {
+      const problem = echoProblem(
+        {
+          bytesBack: connection.bytesBack,
+          size: this.#size,
+          signal,
+          timeoutMs: this.#timer.timeoutMs,
+        },
+        seq,
+        failure,
+      );
       this.#connection = undefined;
       connection.close();
       this.#options.signal?.throwIfAborted();
@@ -318,23 +216,16 @@ export class Prober implements AsyncDisposable {
       throw problem;
     }
     const done = performance.now();
-    const { localAddr } = connection.conn;
-    const difference = this.#echoMatches() ? undefined : compare(this.#payload, this.#echo);
+    const { localAddr } = conn;
+    const difference = echoMatches(this.#payload, this.#echo, this.#payloadWords, this.#echoWords)
+      ? undefined
+      : compare(this.#payload, this.#echo);
     if (!this.#options.reuse || difference) {
       // After a mismatch, what else is in flight on the connection is unknown.
       this.#connection = undefined;
       connection.close();
     }
-    if (difference) {
-      const { offset, differing, expected, actual } = difference;
-      throw new ProbeError(
-        "mismatch",
-        `Echo mismatch at byte ${offset} (sent ${hex(expected)}, got ${
-          hex(actual)
-        }; ${differing} of ${this.#size} bytes differ)`,
-        { seq, size: this.#size, bytesBack: this.#size, ...difference },
-      );
-    }
+    if (difference) throw mismatchError(difference, this.#size, seq);
     const connectMs = connected - started;
     return {
       seq,
@@ -355,61 +246,13 @@ export class Prober implements AsyncDisposable {
     };
   }
 
-  /** The IP address to connect to: the literal itself, or the resolver's answer. */
-  async #resolve(seq: number): Promise<string> {
-    const { hostname, family } = this.#options;
-    const literal = IPV4.test(hostname) ? 4 : hostname.includes(":") ? 6 : undefined;
-    if (literal !== undefined) {
-      if (family !== undefined && family !== literal) {
-        throw new ProbeError("resolve", `"${hostname}" is not an IPv${family} address`, { seq });
-      }
-      return hostname;
-    }
-    try {
-      return await (this.#options.resolver ?? systemResolver)(hostname, family);
-    } catch (error) {
-      this.#options.signal?.throwIfAborted();
-      const what = family ? ` to an IPv${family} address` : "";
-      throw new ProbeError("resolve", `Cannot resolve "${hostname}"${what}`, { seq }, {
-        cause: error,
-      });
-    }
-  }
-
-  async #connect(address: string, seq: number): Promise<Connection> {
-    const deadline = this.#timer.start();
-    const { signal } = this.#options;
-    let conn: Deno.TcpConn;
-    try {
-      conn = await Deno.connect({
-        hostname: address,
-        port: this.#port,
-        signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal,
-      });
-    } catch (error) {
-      const timedOut = deadline.signal.aborted;
-      deadline[Symbol.dispose]();
-      signal?.throwIfAborted();
-      throw connectError(error, timedOut, this.#timer.timeoutMs, seq);
-    }
-    try {
-      conn.setNoDelay(true);
-    } catch (error) {
-      deadline[Symbol.dispose]();
-      conn.close();
-      throw connectError(error, false, this.#timer.timeoutMs, seq);
-    }
-    deadline.renew();
-    return new Connection(conn, deadline, this.#size);
-  }
-
   /**
    * Writes a payload larger than the socket buffers while reading its echo, so that
    * neither side can block the other.
    *
    * @throws What the read, else the write, failed with.
    */
-  async #exchangeLarge(connection: Connection): Promise<void> {
+  async #exchangeLarge(connection: ProbeConnection): Promise<void> {
     const { conn, deadline: { signal } } = connection;
     const writing = this.#options.reuse
       ? writeAll(conn, this.#payload, signal)
@@ -420,48 +263,6 @@ export class Prober implements AsyncDisposable {
     ]);
     if (read.status === "rejected") throw read.reason;
     if (written.status === "rejected") throw written.reason;
-  }
-
-  /** Whether the echo equals the payload: four bytes at a time, the rest one by one. */
-  #echoMatches(): boolean {
-    const words = this.#payloadWords.length;
-    for (let i = 0; i < words; i++) {
-      if (this.#payloadWords[i] !== this.#echoWords[i]) return false;
-    }
-    for (let i = words * 4; i < this.#size; i++) {
-      if (this.#payload[i] !== this.#echo[i]) return false;
-    }
-    return true;
-  }
-
-  /** What went wrong with an echo that failed or came back short. */
-  #echoProblem(connection: Connection, seq: number, failure: unknown): ProbeError {
-    const { bytesBack, deadline: { signal } } = connection;
-    const size = this.#size;
-    const back = `${bytesBack}/${size} bytes back`;
-    if (signal.aborted) {
-      return new ProbeError(
-        "timeout",
-        `Timeout after ${formatDuration(this.#timer.timeoutMs)} waiting for echo (${back})`,
-        { seq, size, bytesBack, phase: "echo" },
-      );
-    }
-    if (failure !== undefined) {
-      const reset = isReset(failure);
-      return new ProbeError(
-        reset ? "reset" : "error",
-        reset
-          ? `Connection reset (${back})`
-          : `Echo failed (${back}): ${(failure as Error).message}`,
-        { seq, size, bytesBack },
-        { cause: failure },
-      );
-    }
-    return new ProbeError("short", `Connection closed by the server (${back})`, {
-      seq,
-      size,
-      bytesBack,
-    });
   }
 }
 
@@ -475,45 +276,18 @@ export class Prober implements AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probe } from "./probe.ts";
  * import { serve } from "./server.ts";
  *
  * await using server = serve({ hostname: "127.0.0.1", port: 0 });
  * const result = await probe({ hostname: "127.0.0.1", port: server.addr.port });
- * // result.bytes === 250, result.timeMs: a fraction of a millisecond
+ * assert.equal(result.bytes, 250);
+ * assert.equal(result.address, "127.0.0.1");
+ * assert.ok(result.timeMs >= result.connectMs);
  * ```
  */
 export async function probe(options: ProbeOptions, seq = 1): Promise<ProbeResult> {
   await using prober = new Prober({ ...options, reuse: false });
   return await prober.probe(seq);
-}
-
-function isReset(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted;
-}
-
-function connectError(error: unknown, timedOut: boolean, timeoutMs: number, seq: number) {
-  if (timedOut) {
-    return new ProbeError(
-      "timeout",
-      `Timeout after ${formatDuration(timeoutMs)} connecting`,
-      { seq, phase: "connect" },
-      { cause: error },
-    );
-  }
-  if (error instanceof Deno.errors.ConnectionRefused) {
-    return new ProbeError("refused", "Connection refused", { seq }, { cause: error });
-  }
-  if (isReset(error)) {
-    return new ProbeError("reset", "Connection reset while connecting", { seq }, { cause: error });
-  }
-  return new ProbeError("error", `Cannot connect: ${(error as Error).message}`, { seq }, {
-    cause: error,
-  });
-}
-
-function hex(byte: number): string {
-  return `0x${byte.toString(16).padStart(2, "0")}`;
 }

@@ -34,6 +34,7 @@ export interface Writer {
  *
  * @example Read one 250-byte record
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readFull } from "./record.ts";
  *
  * const bytes = new Uint8Array(300).fill(7);
@@ -47,7 +48,8 @@ export interface Writer {
  *   },
  * };
  * const record = new Uint8Array(250);
- * const filled = await readFull(reader, record); // 250, in three reads
+ * assert.equal(await readFull(reader, record), 250); // in three reads
+ * assert.deepEqual(record, new Uint8Array(250).fill(7));
  * ```
  */
 export async function readFull(
@@ -83,6 +85,7 @@ export async function readFull(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeAll } from "./record.ts";
  *
  * const chunks: Uint8Array[] = [];
@@ -92,7 +95,8 @@ export async function readFull(
  *     return Promise.resolve(Math.min(2, p.length));
  *   },
  * };
- * await writeAll(writer, new Uint8Array([1, 2, 3, 4, 5])); // three writes
+ * await writeAll(writer, new Uint8Array([1, 2, 3, 4, 5]));
+ * assert.deepEqual(chunks, [Uint8Array.of(1, 2), Uint8Array.of(3, 4), Uint8Array.of(5)]);
  * ```
  */
 export async function writeAll(

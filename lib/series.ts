@@ -53,6 +53,7 @@ export interface SeriesEnd {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probeSeries } from "./series.ts";
  * import { serve } from "./server.ts";
  *
@@ -63,9 +64,12 @@ export interface SeriesEnd {
  *   count: 3,
  *   intervalMs: 10,
  * });
+ * const seqs = [];
  * for await (const outcome of series) {
- *   // outcome.ok, outcome.result.timeMs or outcome.error.code
+ *   assert.ok(outcome.ok);
+ *   seqs.push(outcome.seq);
  * }
+ * assert.deepEqual(seqs, [1, 2, 3]);
  * ```
  */
 export async function* probeSeries(

@@ -41,13 +41,17 @@ export interface ProbeSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProbeStats } from "./stats.ts";
  *
  * const stats = new ProbeStats();
  * stats.success(1);
  * stats.success(3);
  * stats.failure("refused");
- * const { lossPct, avgMs, mdevMs } = stats.summary(); // 33.3..., 2, 1
+ * const { transmitted, received, lossPct, avgMs, mdevMs, errors } = stats.summary();
+ * assert.deepEqual([transmitted, received, avgMs, mdevMs], [3, 2, 2, 1]);
+ * assert.equal(lossPct.toFixed(1), "33.3");
+ * assert.deepEqual(errors, { refused: 1 });
  * ```
  */
 export class ProbeStats {
@@ -105,16 +109,23 @@ export class ProbeStats {
       avgMs: avg,
       maxMs: n ? this.#max : NaN,
       mdevMs: n ? Math.sqrt(Math.max(0, this.#sumOfSquares / n - avg * avg)) : NaN,
-      // A percentile estimate never lies outside the values seen.
-      p50Ms: this.#clamp(this.#histogram.percentile(50)),
-      p90Ms: this.#clamp(this.#histogram.percentile(90)),
-      p99Ms: this.#clamp(this.#histogram.percentile(99)),
+      p50Ms: this.percentile(50),
+      p90Ms: this.percentile(90),
+      p99Ms: this.percentile(99),
       jitterMs: this.#jitterCount ? this.#jitterSum / this.#jitterCount : NaN,
       errors: { ...this.#errors },
     };
   }
 
-  #clamp(ms: number): number {
+  /**
+   * A percentile of the successful probes' times, within 1%, and never outside the
+   * fastest and slowest seen.
+   *
+   * @param percent From 0 to 100.
+   * @returns Milliseconds, or `NaN` when no probe succeeded.
+   */
+  percentile(percent: number): number {
+    const ms = this.#histogram.percentile(percent);
     return Number.isNaN(ms) ? ms : Math.min(this.#max, Math.max(this.#min, ms));
   }
 }

@@ -80,7 +80,10 @@ Deno.test("CLI: no subcommand prints the help on stderr and exits 2", async () =
 
 Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (t) => {
   const cases: [string[], RegExp][] = [
-    [["frobnicate"], /Unknown command "frobnicate": expected server, client, help or version/],
+    [
+      ["frobnicate"],
+      /Unknown command "frobnicate": expected server, client, completions, help or version/,
+    ],
     [["server", "--port", "70000"], /Invalid --port "70000": expected a whole number from 0 to/],
     [["server", "--size", "0"], /Invalid --size "0": expected a size from 1 to 67108864 bytes/],
     [["server", "--size", "65MiB"], /Invalid --size "65MiB"/],

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { REQUIRED_PERMISSIONS } from "../cli.ts";
+import { REQUIRED_PERMISSIONS } from "../cli/exit.ts";
 import { assetName, COMPILE_PERMISSIONS, TARGETS, V8_FLAGS } from "../scripts/compile_all.ts";
 import { runCli } from "./helpers.ts";
 

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { parseAddress, parseCidr } from "../lib/cidr.ts";
-import { UsageError } from "../lib/errors.ts";
-import { type ConnectionInfo, type RejectInfo, serve, type ServeOptions } from "../lib/server.ts";
+import { ValueError } from "../lib/errors.ts";
+import type { RejectInfo } from "../lib/admission.ts";
+import type { ConnectionInfo } from "../lib/echo.ts";
+import { serve, type ServeOptions } from "../lib/server.ts";
 import { drain, hasIpv6Loopback, readRecord } from "./helpers.ts";
 
 /** A server whose closes and rejects can be awaited in order. */
@@ -62,7 +64,7 @@ Deno.test("parseCidr() matches IPv4, IPv6 and IPv4-mapped IPv6 addresses by pref
       "",
     ]
   ) {
-    assert.throws(() => parseCidr(bad), UsageError, bad);
+    assert.throws(() => parseCidr(bad), ValueError, bad);
   }
 });
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { EchoError } from "../lib/errors.ts";
 import { readFull } from "../lib/record.ts";
-import { type ConnectionInfo, serve, type ServeOptions } from "../lib/server.ts";
+import type { ConnectionInfo } from "../lib/echo.ts";
+import { serve, type ServeOptions } from "../lib/server.ts";
 import { drain, hasIpv6Loopback, readRecord, waitFor } from "./helpers.ts";
 
 /** A loopback server whose connection closes can be awaited one by one. */

@@ -1,22 +1,23 @@
 import assert from "node:assert/strict";
 import { formatHostPort, parseHostPort } from "../lib/address.ts";
-import { UsageError } from "../lib/errors.ts";
+import { ValueError } from "../lib/errors.ts";
 import { formatDuration, parseByteSize, parseDuration, parseInteger } from "../lib/units.ts";
 
 Deno.test("parseDuration() reads ms, s, m and h, with decimals", () => {
-  assert.equal(parseDuration("500ms", "--timeout"), 500);
-  assert.equal(parseDuration("30s", "--timeout"), 30_000);
-  assert.equal(parseDuration("1.5s", "--timeout"), 1_500);
-  assert.equal(parseDuration("2m", "--timeout"), 120_000);
-  assert.equal(parseDuration("1h", "--timeout"), 3_600_000);
+  assert.equal(parseDuration("500ms"), 500);
+  assert.equal(parseDuration("30s"), 30_000);
+  assert.equal(parseDuration("1.5s"), 1_500);
+  assert.equal(parseDuration("2m"), 120_000);
+  assert.equal(parseDuration("1h"), 3_600_000);
 });
 
-Deno.test("parseDuration() rejects what is not a duration above zero, naming the flag", () => {
+Deno.test("parseDuration() rejects what is not a duration above zero, naming the value", () => {
   for (const text of ["abc", "", "30", "0s", "-1s", "1.s", "5 minutes", "1e3ms", "s"]) {
     assert.throws(
-      () => parseDuration(text, "--timeout"),
+      () => parseDuration(text),
       (error) =>
-        error instanceof UsageError && error.message.startsWith(`Invalid --timeout "${text}"`),
+        error instanceof ValueError && error.value === text &&
+        error.message.startsWith(`Invalid value "${text}": expected a duration above zero`),
       text,
     );
   }
@@ -25,46 +26,46 @@ Deno.test("parseDuration() rejects what is not a duration above zero, naming the
 Deno.test("formatDuration() gives back what parseDuration() reads", () => {
   for (const [ms, text] of [[30_000, "30s"], [250, "250ms"], [1_500, "1.5s"], [120_000, "2m"]]) {
     assert.equal(formatDuration(ms as number), text);
-    assert.equal(parseDuration(text as string, "x"), ms);
+    assert.equal(parseDuration(text as string), ms);
   }
 });
 
 Deno.test("parseByteSize() reads bytes, KiB and MiB within bounds", () => {
-  assert.equal(parseByteSize("250", "--size", 1 << 26), 250);
-  assert.equal(parseByteSize("4KiB", "--size", 1 << 26), 4096);
-  assert.equal(parseByteSize("16m", "--size", 1 << 26), 16 << 20);
+  assert.equal(parseByteSize("250", 1 << 26), 250);
+  assert.equal(parseByteSize("4KiB", 1 << 26), 4096);
+  assert.equal(parseByteSize("16m", 1 << 26), 16 << 20);
   for (const text of ["0", "-5", "1.5k", "abc", "65MiB", "10GiB", ""]) {
-    assert.throws(() => parseByteSize(text, "--size", 64 << 20), UsageError, text);
+    assert.throws(() => parseByteSize(text, 64 << 20), ValueError, text);
   }
 });
 
 Deno.test("parseInteger() accepts whole numbers within bounds only", () => {
-  assert.equal(parseInteger("0", "--port", 0, 65535), 0);
-  assert.equal(parseInteger("65535", "--port", 0, 65535), 65535);
+  assert.equal(parseInteger("0", 0, 65535), 0);
+  assert.equal(parseInteger("65535", 0, 65535), 65535);
   for (const text of ["70000", "-1", "1.5", "0x10", "", "ten"]) {
     assert.throws(
-      () => parseInteger(text, "--port", 0, 65535),
-      /^UsageError: Invalid --port ".*": expected a whole number from 0 to 65535$/,
+      () => parseInteger(text, 0, 65535),
+      /^ValueError: Invalid value ".*": expected a whole number from 0 to 65535$/,
       text,
     );
   }
 });
 
 Deno.test("parseHostPort() reads IPv4, names, bracketed and bare IPv6", () => {
-  assert.deepEqual(parseHostPort("127.0.0.1", 3005), { hostname: "127.0.0.1", port: 3005 });
-  assert.deepEqual(parseHostPort("127.0.0.1:4000", 3005), { hostname: "127.0.0.1", port: 4000 });
-  assert.deepEqual(parseHostPort("localhost:7", 3005), { hostname: "localhost", port: 7 });
-  assert.deepEqual(parseHostPort("[::1]:4000", 3005), { hostname: "::1", port: 4000 });
-  assert.deepEqual(parseHostPort("[::1]", 3005), { hostname: "::1", port: 3005 });
-  assert.deepEqual(parseHostPort("::1", 3005), { hostname: "::1", port: 3005 });
-  assert.deepEqual(parseHostPort("fe80::1:2", 9), { hostname: "fe80::1:2", port: 9 });
+  assert.deepEqual(parseHostPort("127.0.0.1"), { hostname: "127.0.0.1" });
+  assert.deepEqual(parseHostPort("127.0.0.1:4000"), { hostname: "127.0.0.1", port: 4000 });
+  assert.deepEqual(parseHostPort("localhost:7"), { hostname: "localhost", port: 7 });
+  assert.deepEqual(parseHostPort("[::1]:4000"), { hostname: "::1", port: 4000 });
+  assert.deepEqual(parseHostPort("[::1]"), { hostname: "::1" });
+  assert.deepEqual(parseHostPort("::1"), { hostname: "::1" });
+  assert.deepEqual(parseHostPort("fe80::1:2"), { hostname: "fe80::1:2" });
 });
 
 Deno.test("parseHostPort() rejects empty hosts and bad ports", () => {
   for (
     const text of ["", ":3005", "[]:3005", "host:0", "host:70000", "host:abc", "[::1]:", "a b"]
   ) {
-    assert.throws(() => parseHostPort(text, 3005), UsageError, text);
+    assert.throws(() => parseHostPort(text), ValueError, text);
   }
 });
 

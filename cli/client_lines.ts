@@ -1,0 +1,229 @@
+/**
+ * What `echoprobe client` prints: the header, a line per probe, the statistics,
+ * and load mode's progress line and report, as text or JSON lines. Pure: the
+ * client command writes what these return.
+ *
+ * @module
+ */
+
+import { formatHostPort } from "../lib/address.ts";
+import type { LoadProgress, LoadReport } from "../lib/load.ts";
+import type { ProbeOutcome } from "../lib/series.ts";
+import type { ProbeSummary } from "../lib/stats.ts";
+import { formatErrors, formatMs, jsonMs, red, roundMs } from "./text.ts";
+
+/** How a probe line looks: JSON or text, and coloured or not (text on a terminal). */
+export interface LineStyle {
+  /** A JSON object instead of text. */
+  json: boolean;
+  /** ANSI colour in text. */
+  color?: boolean;
+}
+
+/**
+ * The line of one probe of a series, ping style, or its JSON object.
+ *
+ * @param outcome The probe's result or failure.
+ * @param style JSON or text, coloured or not.
+ * @returns `250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms ...`, or
+ *   `seq=2 connection refused`, or the JSON object (`"type":"probe"`).
+ */
+export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
+  if (outcome.ok) {
+    const result = outcome.result;
+    if (style.json) {
+      return JSON.stringify({
+        type: "probe",
+        seq: result.seq,
+        timestamp: outcome.timestamp.toISOString(),
+        ok: true,
+        host: result.hostname,
+        address: result.address,
+        ...(result.previousAddress ? { previousAddress: result.previousAddress } : {}),
+        port: result.port,
+        local: formatHostPort(result.localAddress, result.localPort),
+        bytes: result.bytes,
+        reused: result.reused,
+        resolveMs: roundMs(result.resolveMs),
+        connectMs: roundMs(result.connectMs),
+        firstByteMs: roundMs(result.firstByteMs),
+        echoMs: roundMs(result.echoMs),
+        timeMs: roundMs(result.timeMs),
+        totalMs: roundMs(result.totalMs),
+      });
+    }
+    const changed = result.previousAddress
+      ? ` (address changed from ${result.previousAddress})`
+      : "";
+    return `${result.bytes} bytes from ${
+      formatHostPort(result.address, result.port)
+    }: seq=${result.seq} time=${formatMs(result.timeMs)} ms connect=${
+      formatMs(result.connectMs)
+    } first=${formatMs(result.firstByteMs)} echo=${formatMs(result.echoMs)} local=${
+      formatHostPort(result.localAddress, result.localPort)
+    }${changed}`;
+  }
+  const { error } = outcome;
+  if (style.json) {
+    const { seq, ...details } = error.details;
+    return JSON.stringify({
+      type: "probe",
+      seq,
+      timestamp: outcome.timestamp.toISOString(),
+      ok: false,
+      error: { code: error.code, message: error.message, ...details },
+    });
+  }
+  const message = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+  const line = `seq=${error.details.seq} ${message}`;
+  return style.color ? red(line) : line;
+}
+
+/**
+ * The statistics of a series, as ping prints them, or one JSON object.
+ *
+ * @param target The host and port as the user gave them.
+ * @param summary The statistics.
+ * @param extra What the run adds: reconnected drops, duration, the payload seed.
+ * @param style JSON or text, coloured or not.
+ * @returns Text lines joined by newlines, or the JSON object (`"type":"summary"`).
+ */
+export function formatSummary(
+  target: string,
+  summary: ProbeSummary,
+  extra: { drops: number; durationMs: number; seed: number },
+  style: LineStyle,
+): string {
+  if (style.json) {
+    return JSON.stringify({
+      type: "summary",
+      target,
+      transmitted: summary.transmitted,
+      received: summary.received,
+      lossPct: roundMs(summary.lossPct),
+      drops: extra.drops,
+      minMs: jsonMs(summary.minMs),
+      avgMs: jsonMs(summary.avgMs),
+      maxMs: jsonMs(summary.maxMs),
+      mdevMs: jsonMs(summary.mdevMs),
+      p50Ms: jsonMs(summary.p50Ms),
+      p90Ms: jsonMs(summary.p90Ms),
+      p99Ms: jsonMs(summary.p99Ms),
+      jitterMs: jsonMs(summary.jitterMs),
+      errors: summary.errors,
+      durationMs: roundMs(extra.durationMs),
+      seed: extra.seed,
+    });
+  }
+  const loss = `${Number(summary.lossPct.toFixed(1))}% loss`;
+  const lines = [
+    `--- ${target} echoprobe statistics ---`,
+    `${summary.transmitted} probes transmitted, ${summary.received} received, ${
+      style.color && summary.lossPct > 0 ? red(loss) : loss
+    }, ${extra.drops} drops, time ${Math.round(extra.durationMs)}ms`,
+  ];
+  if (summary.received > 0) {
+    const ms = (values: number[]) => values.map((value) => formatMs(value)).join("/");
+    lines.push(
+      `time min/avg/max/mdev = ${
+        ms([summary.minMs, summary.avgMs, summary.maxMs, summary.mdevMs])
+      } ms`,
+      `time p50/p90/p99 = ${ms([summary.p50Ms, summary.p90Ms, summary.p99Ms])} ms, jitter ${
+        Number.isNaN(summary.jitterMs) ? "-" : `${formatMs(summary.jitterMs)} ms`
+      }`,
+    );
+  }
+  const errors = formatErrors(summary.errors);
+  if (errors) lines.push(`errors: ${errors}`);
+  return lines.join("\n");
+}
+
+/**
+ * The progress line of a load run (a terminal shows it, rewritten each second).
+ *
+ * @param progress The figures so far.
+ * @returns `5s  164269/s  41.07 MB/s  p99 0.310 ms  errors 0`.
+ */
+export function formatLoadProgress(progress: LoadProgress): string {
+  const seconds = progress.elapsedMs / 1000;
+  return `${Math.round(seconds)}s  ${Math.round(progress.ok / seconds)}/s  ${
+    (progress.bytes / 1e6 / seconds).toFixed(2)
+  } MB/s  p99 ${
+    Number.isNaN(progress.p99Ms) ? "-" : formatMs(progress.p99Ms)
+  } ms  errors ${progress.failed}`;
+}
+
+/** How a load run was made, as its report shows it. */
+export interface LoadSettings {
+  /** Probe loops. */
+  concurrency: number;
+  /** How long, in milliseconds. */
+  durationMs?: number;
+  /** How many probes in all. */
+  count?: number;
+  /** Probes per second, scheduled. */
+  rate?: number;
+}
+
+/**
+ * The report of a load run, as text lines or one JSON object (`"type":"load"`).
+ *
+ * @param target The host and port as the user gave them.
+ * @param report The run's figures.
+ * @param settings How the load was made: loops, duration, count, rate.
+ * @param style JSON or text.
+ * @returns The report.
+ */
+export function formatLoadReport(
+  target: string,
+  report: LoadReport,
+  settings: LoadSettings,
+  style: LineStyle,
+): string {
+  const { latency } = report;
+  if (style.json) {
+    return JSON.stringify({
+      type: "load",
+      target,
+      concurrency: report.concurrency,
+      rate: settings.rate ?? null,
+      ok: report.ok,
+      failed: report.failed,
+      bytes: report.bytes,
+      durationMs: roundMs(report.elapsedMs),
+      perSecond: Math.round(report.perSecond),
+      megabytesPerSecond: roundMs(report.megabytesPerSecond),
+      drops: report.drops,
+      minMs: jsonMs(latency.minMs),
+      p50Ms: jsonMs(latency.p50Ms),
+      p90Ms: jsonMs(latency.p90Ms),
+      p99Ms: jsonMs(latency.p99Ms),
+      p999Ms: jsonMs(latency.p999Ms),
+      maxMs: jsonMs(latency.maxMs),
+      errors: report.errors,
+    });
+  }
+  const ms = (values: number[]) =>
+    values.map((value) => Number.isNaN(value) ? "-" : formatMs(value)).join("/");
+  const lines = [
+    `--- ${target} echoprobe load: ${report.concurrency} loops${
+      settings.rate ? `, ${settings.rate}/s scheduled` : ""
+    } ---`,
+    `${report.ok} probes ok, ${report.failed} failed, ${Math.round(report.perSecond)}/s, ${
+      report.megabytesPerSecond.toFixed(2)
+    } MB/s, ${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
+    `latency min/p50/p90/p99/p99.9/max = ${
+      ms([
+        latency.minMs,
+        latency.p50Ms,
+        latency.p90Ms,
+        latency.p99Ms,
+        latency.p999Ms,
+        latency.maxMs,
+      ])
+    } ms`,
+  ];
+  const errors = formatErrors(report.errors);
+  if (errors) lines.push(`errors: ${errors}`);
+  return lines.join("\n");
+}

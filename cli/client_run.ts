@@ -1,0 +1,149 @@
+/**
+ * Carries out a client plan: reads a payload file, runs the series (a line per
+ * probe, then the statistics) or the load run (progress, then a report), and
+ * decides the exit code.
+ *
+ * @module
+ */
+
+import type { ClientPlan } from "../client.ts";
+import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
+import { load, type LoadOptions } from "../lib/load.ts";
+import { probeSettings } from "../lib/probe.ts";
+import { probeSeries, type SeriesEnd } from "../lib/series.ts";
+import { ProbeStats } from "../lib/stats.ts";
+import {
+  formatLoadProgress,
+  formatLoadReport,
+  formatOutcome,
+  formatSummary,
+  type LineStyle,
+  type LoadSettings,
+} from "./client_lines.ts";
+import { EXIT, UsageError } from "./exit.ts";
+import { writeProgress, writeResult } from "./output.ts";
+import { interruptSignal } from "./signals.ts";
+
+/**
+ * Runs a client plan to its end.
+ *
+ * @param plan What `parseClientArgs()` made of the arguments.
+ * @returns The exit code.
+ * @throws {UsageError} When the payload file cannot be read.
+ */
+export async function runClient(plan: ClientPlan): Promise<number> {
+  const series = { ...plan.series };
+  if (plan.payloadFile !== undefined) {
+    const bytes = await readPayloadFile(plan.payloadFile);
+    series.payload = { kind: "bytes", bytes };
+    series.size = bytes.length;
+  }
+  series.seed ??= crypto.getRandomValues(new Uint32Array(1))[0]!;
+  const style: LineStyle = {
+    json: plan.json,
+    color: !plan.json && Deno.stdout.isTerminal() && !Deno.noColor,
+  };
+  const resolved = { ...plan, series };
+  return plan.load
+    ? await runLoad(resolved, plan.load, style)
+    : await runSeries(resolved, series.seed, style);
+}
+
+/** A ping-style series: the header, a line per probe, the statistics. */
+async function runSeries(plan: ClientPlan, seed: number, style: LineStyle): Promise<number> {
+  const { series } = plan;
+  if (!plan.quiet && !style.json) {
+    const { size, reuse } = probeSettings(series);
+    const mode = reuse ? "one connection" : "a new connection per probe";
+    const payload = plan.payloadName === undefined
+      ? `random payload (seed ${seed})`
+      : `payload ${plan.payloadName}`;
+    writeResult(`ECHOPROBE ${plan.target}: ${size} bytes, ${mode}, ${payload}`);
+  }
+  const stats = new ProbeStats();
+  const started = performance.now();
+  let end: SeriesEnd;
+  {
+    using interrupt = interruptSignal();
+    const probes = probeSeries({ ...series, signal: interrupt.signal });
+    for (let next = await probes.next();; next = await probes.next()) {
+      if (next.done) {
+        end = next.value;
+        break;
+      }
+      const outcome = next.value;
+      if (outcome.ok) stats.success(outcome.result.timeMs);
+      else stats.failure(outcome.error.code);
+      if (!plan.quiet) writeResult(formatOutcome(outcome, style));
+    }
+  }
+  if (!plan.quiet && !style.json) writeResult("");
+  const summary = stats.summary();
+  writeResult(formatSummary(plan.target, summary, {
+    drops: end.drops,
+    durationMs: performance.now() - started,
+    seed,
+  }, style));
+  if (end.stoppedBy === "signal") return EXIT.interrupted;
+  if (series.untilOk) return end.stoppedBy === "ok" ? EXIT.ok : EXIT.failed;
+  return verdict(summary.received, summary.transmitted - summary.received, plan.maxLossPct);
+}
+
+/** Load mode: runs `load()`, shows progress on a terminal, reports once at the end. */
+async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyle) {
+  const live = Deno.stderr.isTerminal();
+  // The series' count (1 by default) is not load mode's: that one is in `settings`.
+  const { count: _count, ...probe } = plan.series;
+  using interrupt = interruptSignal();
+  const options: LoadOptions = { ...probe, ...settings, signal: interrupt.signal };
+  if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
+  let report;
+  try {
+    report = await load(options);
+  } finally {
+    if (live) writeProgress("");
+  }
+  writeResult(formatLoadReport(plan.target, report, settings, style));
+  if (interrupt.signal.aborted) return EXIT.interrupted;
+  return verdict(report.ok, report.failed, plan.maxLossPct);
+}
+
+/**
+ * The exit code of a finished run: 1 when nothing succeeded; with a loss limit, 1
+ * above it; without one, 1 when anything failed.
+ */
+function verdict(ok: number, failed: number, maxLossPct: number | undefined): number {
+  if (ok === 0) return EXIT.failed;
+  if (maxLossPct !== undefined) {
+    return (100 * failed) / (ok + failed) > maxLossPct ? EXIT.failed : EXIT.ok;
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The bytes of `--payload @FILE` (`-`: standard input, which needs no permission). */
+async function readPayloadFile(path: string): Promise<Uint8Array> {
+  const flag = `--payload "@${path}"`;
+  let bytes: Uint8Array;
+  try {
+    // "@-" reads standard input: the compiled binary has no permission to read files.
+    bytes = path === "-"
+      ? await new Response(Deno.stdin.readable).bytes()
+      : await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new UsageError(
+        `Reading "${path}" needs read permission: run with --allow-read, or give the file on standard input: --payload @- < "${path}"`,
+      );
+    }
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
+    throw new UsageError(`Cannot read ${flag}: ${reason}`);
+  }
+  if (bytes.length === 0 || bytes.length > MAX_PROBE_SIZE) {
+    throw new UsageError(
+      `Invalid ${flag}: the file has ${bytes.length} bytes, expected 1 to ${MAX_PROBE_SIZE}`,
+    );
+  }
+  return bytes;
+}

@@ -1,0 +1,88 @@
+/**
+ * Exit codes, the CLI's own errors, the permission check, and the one place that
+ * turns an error into a message and an exit code.
+ *
+ * @module
+ */
+
+import { EchoError } from "../lib/errors.ts";
+import { writeLog } from "./output.ts";
+
+/** Exit codes: see the README. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  cannotStart: 3,
+  interrupted: 130,
+} as const;
+
+/** A user's mistake on the command line: one line naming it, exit 2. */
+export class UsageError extends Error {
+  /** The exit code of every usage error. */
+  readonly exitCode: number = EXIT.usage;
+
+  /** @param message One line naming the flag or argument and what is allowed. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A permission echoprobe needs was not granted: exit 3, as for any failure to start. */
+export class PermissionError extends Error {
+  /** The exit code of a missing permission. */
+  readonly exitCode: number = EXIT.cannotStart;
+
+  /** @param message One line naming the permission and the flag that grants it. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PermissionError";
+  }
+}
+
+/**
+ * The permissions echoprobe needs: the tasks and the compiled binary grant these and no
+ * more (tests/compile_test.ts holds them to it). Reading a payload file asks for more
+ * only when `--payload @FILE` names one.
+ */
+export const REQUIRED_PERMISSIONS = ["net"] as const;
+
+/**
+ * Checks at start-up that the permissions echoprobe needs were granted.
+ *
+ * @throws {PermissionError} Naming the flag that grants what is missing.
+ */
+export function checkPermissions(): void {
+  for (const name of REQUIRED_PERMISSIONS) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") {
+      throw new PermissionError(
+        `Missing ${name} permission: run with --allow-${name} (deno run --allow-${name} main.ts ...)`,
+      );
+    }
+  }
+}
+
+/**
+ * The one place that turns an error into a message on stderr and an exit code.
+ *
+ * @param error What a subcommand threw.
+ * @returns The exit code: 2 usage, 3 could not start, 1 anything else.
+ */
+export function reportError(error: unknown): number {
+  if (error instanceof UsageError || error instanceof PermissionError) {
+    writeLog(`echoprobe: ${error.message}`);
+    return error.exitCode;
+  }
+  if (error instanceof EchoError) {
+    writeLog(`echoprobe: ${error.message}`);
+    if (error.code === "invalid") return EXIT.usage;
+    return error.code === "listen" ? EXIT.cannotStart : EXIT.failed;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    writeLog(`echoprobe: Missing permission: ${error.message}`);
+    return EXIT.cannotStart;
+  }
+  writeLog(`echoprobe: Unexpected error: ${error instanceof Error ? error.message : error}`);
+  return EXIT.failed;
+}

@@ -1,0 +1,139 @@
+/**
+ * What `echoprobe server` prints: the ready line, connection and reject logs,
+ * snapshots, the stopping line and the summary, as text or JSON lines. Pure: the
+ * server command writes what these return.
+ *
+ * @module
+ */
+
+import { formatHostPort } from "../lib/address.ts";
+import type { RejectInfo } from "../lib/admission.ts";
+import type { ConnectionInfo } from "../lib/echo.ts";
+import type { ServerStats, ServerSummary } from "../lib/serve_options.ts";
+import { formatMs, roundMs } from "./text.ts";
+
+/**
+ * The line a server prints once it listens: scripts wait for it.
+ *
+ * @param addr The listening address.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server listening on HOST:PORT`, or the JSON event.
+ */
+export function formatListening(addr: Deno.NetAddr, json: boolean): string {
+  if (json) return JSON.stringify({ event: "listening", host: addr.hostname, port: addr.port });
+  return `echoprobe server listening on ${formatHostPort(addr.hostname, addr.port)}`;
+}
+
+/**
+ * The log line of a closed connection.
+ *
+ * @param info What the connection did.
+ * @param json A JSON object instead of text.
+ * @returns `closed PEER records=N bytes=N duration=MSms reason=R`, or the JSON event.
+ */
+export function formatClose(info: ConnectionInfo, json: boolean): string {
+  const peer = formatHostPort(info.remoteAddr.hostname, info.remoteAddr.port);
+  if (json) {
+    return JSON.stringify({
+      event: "close",
+      peer,
+      records: info.records,
+      bytes: info.bytes,
+      durationMs: roundMs(info.durationMs),
+      reason: info.reason,
+      ...(info.error ? { error: info.error.message } : {}),
+    });
+  }
+  const error = info.error ? ` error=${JSON.stringify(info.error.message)}` : "";
+  return `closed ${peer} records=${info.records} bytes=${info.bytes} duration=${
+    formatMs(info.durationMs)
+  }ms reason=${info.reason}${error}`;
+}
+
+/**
+ * The log line of a connection closed at accept.
+ *
+ * @param info The peer and the rule.
+ * @param json A JSON object instead of text.
+ * @returns `rejected PEER reason=R`, or the JSON event.
+ */
+export function formatReject(info: RejectInfo, json: boolean): string {
+  const peer = formatHostPort(info.remoteAddr.hostname, info.remoteAddr.port);
+  if (json) return JSON.stringify({ event: "reject", peer, reason: info.reason });
+  return `rejected ${peer} reason=${info.reason}`;
+}
+
+/**
+ * The log line of a failed accept.
+ *
+ * @param error What the accept threw.
+ * @param json A JSON object instead of text.
+ * @returns `accept failed: MESSAGE`, or the JSON event.
+ */
+export function formatAcceptError(error: Error, json: boolean): string {
+  return json
+    ? JSON.stringify({ event: "accept-error", error: error.message })
+    : `accept failed: ${error.message}`;
+}
+
+/**
+ * The line of a server that starts stopping.
+ *
+ * @param active Connections open.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server stopping: N connections open`, or the JSON event.
+ */
+export function formatStopping(active: number, json: boolean): string {
+  return json
+    ? JSON.stringify({ event: "stopping", active })
+    : `echoprobe server stopping: ${active} connections open`;
+}
+
+/**
+ * The periodic snapshot of a server: open connections, totals, rates since the last one.
+ *
+ * @param stats The server's stats now.
+ * @param previous Its stats at the last snapshot.
+ * @param elapsedMs Milliseconds since the last snapshot.
+ * @param memory The process's memory now, as `Deno.memoryUsage()` gives it.
+ * @param json A JSON object instead of text.
+ * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X
+ *   bytes_s=Y rss_kib=N heap_kib=N`.
+ */
+export function formatStats(
+  stats: ServerStats,
+  previous: ServerStats,
+  elapsedMs: number,
+  memory: { rss: number; heapUsed: number },
+  json: boolean,
+): string {
+  const perSecond = (now: number, before: number) =>
+    elapsedMs > 0 ? Math.round(((now - before) * 1000) / elapsedMs) : 0;
+  const fields = {
+    active: stats.active,
+    inflight: stats.inFlight,
+    connections: stats.connections,
+    rejected: stats.rejected,
+    records: stats.records,
+    bytes: stats.bytes,
+    records_s: perSecond(stats.records, previous.records),
+    bytes_s: perSecond(stats.bytes, previous.bytes),
+    rss_kib: Math.round(memory.rss / 1024),
+    heap_kib: Math.round(memory.heapUsed / 1024),
+  };
+  if (json) return JSON.stringify({ event: "stats", ...fields });
+  return `stats ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
+}
+
+/**
+ * The server's last line: its totals.
+ *
+ * @param summary The totals.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server stopped: connections=N rejected=N records=N bytes=N`, or JSON.
+ */
+export function formatServerSummary(summary: ServerSummary, json: boolean): string {
+  const { connections, rejected, records, bytes } = summary;
+  if (json) return JSON.stringify({ event: "summary", connections, rejected, records, bytes });
+  return `echoprobe server stopped: connections=${connections} rejected=${rejected} records=${records} bytes=${bytes}`;
+}

@@ -1,0 +1,52 @@
+/**
+ * Listeners, and the one error of an address that cannot be bound.
+ *
+ * @module
+ */
+
+import { formatHostPort } from "./address.ts";
+import { EchoError } from "./errors.ts";
+
+/**
+ * Listens on a TCP address. Deno sets SO_REUSEADDR on TCP listeners (Unix), so a
+ * restart binds at once.
+ *
+ * @param hostname The address to listen on.
+ * @param port The port; 0 picks a free one.
+ * @param backlog Length of the queue of connections not yet accepted.
+ * @returns The listener.
+ * @throws {EchoError} Code `listen`, saying why (in use, permission denied, not an
+ *   address of this machine); the `cause` is Deno's error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listenTcp } from "./listen.ts";
+ *
+ * using listener = listenTcp("127.0.0.1", 0, 10);
+ * assert.throws(
+ *   () => listenTcp("127.0.0.1", listener.addr.port, 10),
+ *   { code: "listen", message: `Cannot listen on "127.0.0.1:${listener.addr.port}": address in use` },
+ * );
+ * ```
+ */
+export function listenTcp(hostname: string, port: number, backlog: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port, tcpBacklog: backlog });
+  } catch (error) {
+    throw new EchoError("listen", listenMessage(hostname, port, error), { cause: error });
+  }
+}
+
+/** The message of a `listen` error: the address, and why it cannot be bound. */
+function listenMessage(hostname: string, port: number, error: unknown): string {
+  const where = `"${formatHostPort(hostname, port)}"`;
+  if (error instanceof Deno.errors.AddrInUse) return `Cannot listen on ${where}: address in use`;
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `Cannot listen on ${where}: permission denied`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Cannot listen on ${where}: not an address of this machine`;
+  }
+  return `Cannot listen on ${where}: ${(error as Error).message}`;
+}
