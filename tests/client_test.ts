@@ -271,7 +271,7 @@ Deno.test("client --payload @FILE sends the file's bytes, its size the probe's",
   await using _ = server;
   const output = await runCli(
     ["client", `127.0.0.1:${server.port}`, "--payload", `@${path}`],
-    [`--allow-read=${path}`],
+    { permissions: [`--allow-read=${path}`] },
   );
   assert.equal(output.code, 0, output.stdout + output.stderr);
   assert.match(output.stdout, /^ECHOPROBE .*: 360 bytes, /);

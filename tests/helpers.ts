@@ -4,9 +4,12 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { readFull } from "../lib/record.ts";
+import { UsageError } from "../cli/exit.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The path of `main.ts`, as the CLI tests run it. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** What a finished CLI run printed, and its exit code. */
 export interface CliOutput {
@@ -15,16 +18,27 @@ export interface CliOutput {
   stderr: string;
 }
 
+/** How {@linkcode runCli} runs `main.ts`. */
+export interface RunOptions {
+  /** Permission flags beyond `--allow-net`. */
+  permissions?: string[];
+  /**
+   * The child's whole environment (see {@linkcode envWithout}). By default it has this
+   * process's environment and `NO_COLOR=1`.
+   */
+  env?: Record<string, string>;
+}
+
 /**
- * Runs `main.ts` with `args` to completion, with `--allow-net` and `permissions`.
+ * Runs `main.ts` with `args` to completion, with `--allow-net` and `options.permissions`.
  */
-export async function runCli(args: string[], permissions: string[] = []): Promise<CliOutput> {
+export async function runCli(args: string[], options: RunOptions = {}): Promise<CliOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", ...permissions, MAIN, ...args],
+    args: ["run", "--allow-net", ...(options.permissions ?? []), MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    ...(options.env ? { env: options.env, clearEnv: true } : { env: { NO_COLOR: "1" } }),
   }).output();
   const decoder = new TextDecoder();
   return {
@@ -32,6 +46,62 @@ export async function runCli(args: string[], permissions: string[] = []): Promis
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/**
+ * This process's environment without `names`: a child started with it (and `clearEnv`)
+ * does not see them, even when the test runner has them (`NO_COLOR=1 deno task test`).
+ */
+export function envWithout(...names: string[]): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of names) delete env[name];
+  return env;
+}
+
+/** Asserts a usage error as users see it: one line on stderr, nothing on stdout, exit 2. */
+export function assertUsageError(output: CliOutput, pattern: RegExp): void {
+  assert.equal(output.code, 2, output.stderr);
+  assert.equal(output.stdout, "");
+  const lines = output.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line expected, got:\n${output.stderr}`);
+  assert.match(lines[0]!, /^echoprobe: /);
+  assert.match(lines[0]!, pattern);
+}
+
+/**
+ * Asserts that `parse` throws the usage error users see after "echoprobe: ": a
+ * {@linkcode UsageError} (exit 2) of one line that matches `pattern`.
+ */
+export function assertUsageThrows(parse: () => unknown, pattern: RegExp): void {
+  assert.throws(parse, (error) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    assert.equal(error.exitCode, 2);
+    assert.ok(!error.message.includes("\n"), `one line expected, got:\n${error.message}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+/** Asserts that `actual` is within `relative` (0.01: 1%) of `expected`. */
+export function assertWithin(actual: number, expected: number, relative: number, what: string) {
+  assert.ok(
+    Math.abs(actual - expected) <= Math.abs(expected) * relative,
+    `${what}: ${actual} is not within ${relative * 100}% of ${expected}`,
+  );
+}
+
+/** Whether a program is on the PATH (`command -v`). */
+export function hasCommand(name: string): boolean {
+  return new Deno.Command("sh", {
+    args: ["-c", 'command -v "$0"', name],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync().success;
+}
+
+/** A word for `sh -c`, in single quotes. */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Reads lines from a stream of bytes. */

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { formatHostPort, parseHostPort } from "../lib/address.ts";
 import { ValueError } from "../lib/errors.ts";
-import { formatDuration, parseByteSize, parseDuration, parseInteger } from "../lib/units.ts";
+import {
+  formatDuration,
+  parseByteSize,
+  parseDuration,
+  parseInteger,
+  parsePercent,
+  parsePositive,
+} from "../lib/units.ts";
 
 Deno.test("parseDuration() reads ms, s, m and h, with decimals", () => {
   assert.equal(parseDuration("500ms"), 500);
@@ -51,26 +57,29 @@ Deno.test("parseInteger() accepts whole numbers within bounds only", () => {
   }
 });
 
-Deno.test("parseHostPort() reads IPv4, names, bracketed and bare IPv6", () => {
-  assert.deepEqual(parseHostPort("127.0.0.1"), { hostname: "127.0.0.1" });
-  assert.deepEqual(parseHostPort("127.0.0.1:4000"), { hostname: "127.0.0.1", port: 4000 });
-  assert.deepEqual(parseHostPort("localhost:7"), { hostname: "localhost", port: 7 });
-  assert.deepEqual(parseHostPort("[::1]:4000"), { hostname: "::1", port: 4000 });
-  assert.deepEqual(parseHostPort("[::1]"), { hostname: "::1" });
-  assert.deepEqual(parseHostPort("::1"), { hostname: "::1" });
-  assert.deepEqual(parseHostPort("fe80::1:2"), { hostname: "fe80::1:2" });
-});
-
-Deno.test("parseHostPort() rejects empty hosts and bad ports", () => {
-  for (
-    const text of ["", ":3005", "[]:3005", "host:0", "host:70000", "host:abc", "[::1]:", "a b"]
-  ) {
-    assert.throws(() => parseHostPort(text), ValueError, text);
+Deno.test("parsePercent() accepts 0 to 100 with decimals, nothing else", () => {
+  assert.equal(parsePercent("0"), 0);
+  assert.equal(parsePercent("2.5"), 2.5);
+  assert.equal(parsePercent("100"), 100);
+  for (const text of ["101", "-1", "1e1", "", "5%", " 5", "1."]) {
+    assert.throws(
+      () => parsePercent(text),
+      /^ValueError: Invalid value ".*": expected a percentage from 0 to 100$/,
+      text,
+    );
   }
 });
 
-Deno.test("formatHostPort() brackets IPv6 only", () => {
-  assert.equal(formatHostPort("::1", 3005), "[::1]:3005");
-  assert.equal(formatHostPort("127.0.0.1", 3005), "127.0.0.1:3005");
-  assert.equal(formatHostPort("localhost", 80), "localhost:80");
+Deno.test("parsePositive() accepts numbers above zero and names what was expected", () => {
+  assert.equal(parsePositive("0.5", "a rate above 0"), 0.5);
+  assert.equal(parsePositive("20000", "a rate above 0"), 20_000);
+  for (const text of ["0", "0.0", "-1", "fast", "", "1e3", "Infinity"]) {
+    assert.throws(
+      () => parsePositive(text, "probes per second above 0"),
+      (error) =>
+        error instanceof ValueError &&
+        error.message === `Invalid value "${text}": expected probes per second above 0`,
+      text,
+    );
+  }
 });

@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { ValueError } from "../lib/errors.ts";
+
+Deno.test("parseHostPort() reads IPv4, names, bracketed and bare IPv6", () => {
+  assert.deepEqual(parseHostPort("127.0.0.1"), { hostname: "127.0.0.1" });
+  assert.deepEqual(parseHostPort("127.0.0.1:4000"), { hostname: "127.0.0.1", port: 4000 });
+  assert.deepEqual(parseHostPort("localhost:7"), { hostname: "localhost", port: 7 });
+  assert.deepEqual(parseHostPort("[::1]:4000"), { hostname: "::1", port: 4000 });
+  assert.deepEqual(parseHostPort("[::1]"), { hostname: "::1" });
+  assert.deepEqual(parseHostPort("::1"), { hostname: "::1" });
+  assert.deepEqual(parseHostPort("fe80::1:2"), { hostname: "fe80::1:2" });
+});
+
+Deno.test("parseHostPort() rejects empty hosts and bad ports", () => {
+  for (
+    const text of ["", ":3005", "[]:3005", "host:0", "host:70000", "host:abc", "[::1]:", "a b"]
+  ) {
+    assert.throws(() => parseHostPort(text), ValueError, text);
+  }
+});
+
+Deno.test("formatHostPort() brackets IPv6 only", () => {
+  assert.equal(formatHostPort("::1", 3005), "[::1]:3005");
+  assert.equal(formatHostPort("127.0.0.1", 3005), "127.0.0.1:3005");
+  assert.equal(formatHostPort("localhost", 80), "localhost:80");
+});

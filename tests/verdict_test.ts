@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { ProbeError } from "../lib/errors.ts";
+import { echoMatches, echoProblem, mismatchError } from "../lib/verdict.ts";
+
+/** `echoMatches()` over fresh copies of `payload`, the echo changed by `change`. */
+function matches(payload: Uint8Array, change?: (echo: Uint8Array) => void): boolean {
+  const echo = payload.slice();
+  change?.(echo);
+  const words = (bytes: Uint8Array) => new Uint32Array(bytes.buffer, 0, bytes.length >> 2);
+  return echoMatches(payload, echo, words(payload), words(echo));
+}
+
+Deno.test("echoMatches() compares every byte, for lengths not divisible by 4", () => {
+  for (const length of [1, 2, 3, 5, 6, 7, 9, 250, 1023]) {
+    const payload = Uint8Array.from({ length }, (_, i) => (i * 37 + 11) & 0xff);
+    assert.equal(matches(payload), true, `${length} bytes, unchanged`);
+    assert.equal(matches(payload, (echo) => echo[length - 1]! ^= 1), false, `${length}, last`);
+    assert.equal(matches(payload, (echo) => echo[0]! ^= 0x80), false, `${length}, first`);
+    const middle = length >> 1;
+    assert.equal(matches(payload, (echo) => echo[middle]! ^= 4), false, `${length}, middle`);
+  }
+});
+
+Deno.test("echoMatches() of empty payloads is true", () => {
+  assert.equal(matches(new Uint8Array(0)), true);
+});
+
+const live = new AbortController().signal;
+
+Deno.test("echoProblem() is a timeout once the echo's deadline aborted, whatever else failed", () => {
+  const error = echoProblem(
+    { bytesBack: 10, size: 250, signal: AbortSignal.abort(), timeoutMs: 200 },
+    3,
+    new Deno.errors.BadResource("closed"),
+  );
+  assert.ok(error instanceof ProbeError);
+  assert.equal(error.code, "timeout");
+  assert.equal(error.message, "Timeout after 200ms waiting for echo (10/250 bytes back)");
+  assert.deepEqual(error.details, { seq: 3, size: 250, bytesBack: 10, phase: "echo" });
+});
+
+Deno.test("echoProblem() is a reset for a reset connection, with the cause", () => {
+  const failure = new Deno.errors.ConnectionReset("Connection reset by peer");
+  const error = echoProblem(
+    { bytesBack: 0, size: 250, signal: live, timeoutMs: 1_000 },
+    1,
+    failure,
+  );
+  assert.equal(error.code, "reset");
+  assert.equal(error.message, "Connection reset (0/250 bytes back)");
+  assert.deepEqual(error.details, { seq: 1, size: 250, bytesBack: 0 });
+  assert.equal(error.cause, failure);
+});
+
+Deno.test("echoProblem() is an error with the failure's message for anything else", () => {
+  const failure = new Error("Bad file descriptor");
+  const error = echoProblem(
+    { bytesBack: 120, size: 250, signal: live, timeoutMs: 1_000 },
+    2,
+    failure,
+  );
+  assert.equal(error.code, "error");
+  assert.equal(error.message, "Echo failed (120/250 bytes back): Bad file descriptor");
+  assert.equal(error.cause, failure);
+});
+
+Deno.test("echoProblem() is short when the server closed before the full echo", () => {
+  const error = echoProblem(
+    { bytesBack: 100, size: 250, signal: live, timeoutMs: 1_000 },
+    4,
+    undefined,
+  );
+  assert.equal(error.code, "short");
+  assert.equal(error.message, "Connection closed by the server (100/250 bytes back)");
+  assert.deepEqual(error.details, { seq: 4, size: 250, bytesBack: 100 });
+});
+
+Deno.test("mismatchError() names the offset, both bytes in hex and the count", () => {
+  const error = mismatchError({ offset: 0, expected: 0x05, actual: 0xff, differing: 3 }, 1024, 9);
+  assert.equal(error.code, "mismatch");
+  assert.equal(
+    error.message,
+    "Echo mismatch at byte 0 (sent 0x05, got 0xff; 3 of 1024 bytes differ)",
+  );
+  assert.deepEqual(error.details, {
+    seq: 9,
+    size: 1024,
+    bytesBack: 1024,
+    offset: 0,
+    expected: 0x05,
+    actual: 0xff,
+    differing: 3,
+  });
+});
