@@ -104,15 +104,3 @@ Deno.test("client load mode reports one JSON object, and exit 1 on failures", as
   assert.equal(bad.code, 1);
   assert.deepEqual(JSON.parse(bad.stdout).errors, { refused: 10 });
 });
-
-Deno.test("client load mode rejects flags of the ping mode, and needs an end", async () => {
-  const both = await runCli(["client", "127.0.0.1", "-n", "2", "--interval", "1s", "-c", "5"]);
-  assert.equal(both.code, 2);
-  assert.match(both.stderr, /--interval, --deadline and --until-ok do not go with load mode/);
-  const endless = await runCli(["client", "127.0.0.1", "-n", "2"]);
-  assert.equal(endless.code, 2);
-  assert.match(endless.stderr, /Load mode needs --duration or a --count above 0/);
-  const rate = await runCli(["client", "127.0.0.1", "-n", "2", "-d", "1s", "--rate", "fast"]);
-  assert.equal(rate.code, 2);
-  assert.match(rate.stderr, /Invalid --rate "fast"/);
-});

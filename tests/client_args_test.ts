@@ -1,0 +1,161 @@
+/** `parseClientArgs()`: the client's argv to its plan, without a socket. */
+import assert from "node:assert/strict";
+import { parseClientArgs } from "../client.ts";
+import { parsePayload } from "../lib/payload.ts";
+import { assertUsageThrows } from "./helpers.ts";
+
+Deno.test("parseClientArgs() refuses bad input with the one line users see", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [[], /Missing HOST \(see "echoprobe client --help"\)/],
+    [["a", "b"], /Expected one HOST, got 2: "a", "b"/],
+    [["127.0.0.1:70000"], /Invalid port "70000"/],
+    [["127.0.0.1:4000", "--port", "4001"], /Port given twice/],
+    [["127.0.0.1", "--count=-1"], /Invalid --count "-1"/],
+    [["127.0.0.1", "-4", "-6"], /Give -4 or -6, not both/],
+    [["127.0.0.1", "--max-loss", "101"], /Invalid --max-loss "101"/],
+    [["127.0.0.1", "--payload", "noise"], /Invalid --payload "noise": expected random,/],
+    [["127.0.0.1", "--payload", "hex:ABC"], /Invalid --payload "hex:ABC"/],
+    [["127.0.0.1", "--seed", "x"], /Invalid --seed "x"/],
+    [["127.0.0.1", "--deadline", "soon"], /Invalid --deadline "soon"/],
+    [["127.0.0.1", "--payload", "@f", "--size", "9"], /Give --size or --payload @FILE/],
+    [["127.0.0.1", "--size", "17MiB"], /Invalid --size "17MiB"/],
+    [["127.0.0.1", "--interval", "1x"], /Invalid --interval "1x"/],
+    [["127.0.0.1", "--timeout", "0s"], /Invalid --timeout "0s"/],
+    [["[::1"], /^Invalid host "\[::1": expected HOST, HOST:PORT or \[IPV6\]:PORT$/],
+    [["127.0.0.1", "--bogus"], /^Unknown flag "--bogus" \(see "echoprobe client --help"\)$/],
+    // Load mode: the flags of the ping mode do not go with it, and it needs an end.
+    [
+      ["127.0.0.1", "-n", "2", "--interval", "1s", "-c", "5"],
+      /--interval, --deadline and --until-ok do not go with load mode/,
+    ],
+    [["127.0.0.1", "-n", "2"], /Load mode needs --duration or a --count above 0/],
+    [["127.0.0.1", "-n", "2", "-d", "1s", "--rate", "fast"], /Invalid --rate "fast"/],
+    [["127.0.0.1", "-n", "0", "-d", "1s"], /^Invalid --concurrency "0"/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(
+      args.join(" ") || "(no HOST)",
+      () => assertUsageThrows(() => parseClientArgs(args), pattern),
+    );
+  }
+});
+
+Deno.test("parseClientArgs() with a HOST alone leaves every option to the library's defaults", () => {
+  assert.deepEqual(parseClientArgs(["127.0.0.1"]), {
+    help: false,
+    series: { hostname: "127.0.0.1" },
+    load: undefined,
+    payloadFile: undefined,
+    target: "127.0.0.1:3005",
+    payloadName: undefined,
+    quiet: false,
+    json: false,
+    maxLossPct: undefined,
+  });
+});
+
+Deno.test("parseClientArgs() sets only the options given", () => {
+  const { series } = parseClientArgs(["127.0.0.1", "--timeout", "1.5s"]);
+  assert.deepEqual(series, { hostname: "127.0.0.1", timeoutMs: 1_500 });
+  assert.ok(!("count" in series) && !("family" in series), "not given: not set to undefined");
+});
+
+Deno.test("parseClientArgs() turns each flag into its typed option", () => {
+  const plan = parseClientArgs([
+    "db.internal",
+    "-p",
+    "5432",
+    "-c",
+    "0",
+    "-i",
+    "200ms",
+    "-w",
+    "1m",
+    "-t",
+    "2s",
+    "--until-ok",
+    "--reuse",
+    "--resolve",
+    "-s",
+    "1KiB",
+    "--seed",
+    "7",
+    "-q",
+    "--json",
+    "--max-loss",
+    "2.5",
+  ]);
+  assert.deepEqual(plan.series, {
+    hostname: "db.internal",
+    port: 5432,
+    size: 1024,
+    seed: 7,
+    timeoutMs: 2_000,
+    count: 0,
+    intervalMs: 200,
+    deadlineMs: 60_000,
+    reuse: true,
+    resolveEach: true,
+    untilOk: true,
+  });
+  assert.equal(plan.target, "db.internal:5432");
+  assert.deepEqual([plan.quiet, plan.json, plan.maxLossPct], [true, true, 2.5]);
+  assert.equal(plan.load, undefined);
+});
+
+Deno.test("parseClientArgs() reads -4 and -6 as the address family", () => {
+  assert.equal(parseClientArgs(["localhost", "-4"]).series.family, 4);
+  assert.equal(parseClientArgs(["localhost", "--ipv6"]).series.family, 6);
+});
+
+Deno.test("parseClientArgs() takes the port from HOST or --port, IPv6 in brackets or bare", () => {
+  const bracketed = parseClientArgs(["[::1]:4000"]);
+  assert.deepEqual(bracketed.series, { hostname: "::1", port: 4000 });
+  assert.equal(bracketed.target, "[::1]:4000");
+  assert.deepEqual(parseClientArgs(["::1", "--port", "4000"]).series, {
+    hostname: "::1",
+    port: 4000,
+  });
+  assert.equal(parseClientArgs(["127.0.0.1:4000", "-p", "4000"]).series.port, 4000);
+});
+
+Deno.test("parseClientArgs() reads --payload kinds; the header names all but random", () => {
+  const zeros = parseClientArgs(["127.0.0.1", "--payload", "zeros"]);
+  assert.deepEqual(zeros.series.payload, { kind: "zeros" });
+  assert.equal(zeros.payloadName, "zeros");
+  const hex = parseClientArgs(["127.0.0.1", "--payload", "hex:C0FFEE"]);
+  assert.deepEqual(hex.series.payload, parsePayload("hex:C0FFEE"));
+  assert.equal(hex.payloadName, "hex:C0FFEE");
+  const random = parseClientArgs(["127.0.0.1", "--payload", "random"]);
+  assert.equal(random.payloadName, undefined);
+});
+
+Deno.test("parseClientArgs() leaves an @FILE payload to be read when the client runs", () => {
+  const file = parseClientArgs(["127.0.0.1", "--payload", "@probe.bin"]);
+  assert.equal(file.payloadFile, "probe.bin");
+  assert.equal(file.payloadName, "@probe.bin");
+  assert.ok(!("payload" in file.series) && !("size" in file.series));
+  assert.equal(parseClientArgs(["127.0.0.1", "--payload", "@-"]).payloadFile, "-");
+});
+
+Deno.test("parseClientArgs() turns --concurrency, --duration and --rate into load mode", () => {
+  const plan = parseClientArgs(
+    ["127.0.0.1", "-n", "4", "-d", "2s", "-r", "100.5", "--reuse", "-c", "7"],
+  );
+  assert.deepEqual(plan.load, { concurrency: 4, durationMs: 2_000, count: 7, rate: 100.5 });
+  assert.equal(plan.series.reuse, true);
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "-d", "1s"]).load, {
+    concurrency: 1,
+    durationMs: 1_000,
+  });
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "-n", "8", "-c", "100"]).load, {
+    concurrency: 8,
+    count: 100,
+  });
+});
+
+Deno.test("parseClientArgs() with --help needs no HOST", () => {
+  const plan = parseClientArgs(["--help"]);
+  assert.equal(plan.help, true);
+  assert.equal(parseClientArgs(["-h"]).help, true);
+});
