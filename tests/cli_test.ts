@@ -276,11 +276,16 @@ Deno.test("CLI: --stats-interval prints snapshots; --log none silences connectio
     await conn.write(new Uint8Array(250));
     await readRecord(conn, 250);
   }
-  // Snapshots come every 50 ms; read them until one counts the closed connection.
+  // Snapshots come every 50 ms. Every line read must be one; read them until one
+  // counts the closed connection (at most 100: 5 s of snapshots).
+  const snapshot =
+    /^stats active=(\d+) inflight=\d+ connections=(\d+) rejected=0 records=\d+ bytes=\d+ records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+$/;
   let line: string | undefined;
-  for (let i = 0; i < 1_000; i++) {
+  for (let i = 0; i < 100; i++) {
     line = await server.stderr.line();
-    if (line === undefined || /^stats active=0 .* connections=1 /.test(line)) break;
+    const match = snapshot.exec(line ?? "");
+    assert.ok(match, `expected a stats line, got ${JSON.stringify(line)}`);
+    if (match[1] === "0" && match[2] === "1") break;
   }
   assert.match(
     line ?? "",

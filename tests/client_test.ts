@@ -7,10 +7,14 @@ import { serve } from "../lib/server.ts";
 import {
   CliProcess,
   closedPort,
+  envWithout,
   FakeServer,
+  hasCommand,
   hasIpv6Loopback,
+  MAIN,
   readRecord,
   runCli,
+  shellQuote,
 } from "./helpers.ts";
 
 /** Parses JSON lines; the last one must be the summary. */
@@ -304,7 +308,7 @@ Deno.test("client --max-loss decides the exit code by the loss percentage", asyn
   assert.equal((await run("--max-loss", "40")).code, 1);
 });
 
-Deno.test("client --quiet prints only the summary, and never colour when piped", async () => {
+Deno.test("client --quiet prints only the summary", async () => {
   await using server = serve({ hostname: "127.0.0.1", port: 0 });
   const output = await runCli([
     "client",
@@ -323,6 +327,60 @@ Deno.test("client --quiet prints only the summary, and never colour when piped",
   assert.match(lines[3]!, /^time p50\/p90\/p99 = [\d.]+\/[\d.]+\/[\d.]+ ms, jitter [\d.]+ ms$/);
   assert.equal(lines.length, 4);
   assert.ok(!output.stdout.includes("\x1b["));
+});
+
+Deno.test("client never colours a failure when stdout is piped, even without NO_COLOR", async () => {
+  const output = await runCli(["client", `127.0.0.1:${closedPort()}`], {
+    env: envWithout("NO_COLOR"),
+  });
+  assert.equal(output.code, 1);
+  assert.match(output.stdout, /\nseq=1 connection refused\n/, "a failure that could be red");
+  assert.match(output.stdout, /, 100% loss, /);
+  assert.ok(!output.stdout.includes("\x1b["), JSON.stringify(output.stdout));
+});
+
+const HAS_SCRIPT = hasCommand("script");
+if (!HAS_SCRIPT) {
+  // deno-lint-ignore no-console -- a skipped test says why, where it is counted
+  console.log("skipped: client colour on a terminal: no `script` (util-linux) to make one");
+}
+
+/** Runs the client under a pseudo-terminal (`script`), stdout as a person sees it. */
+async function clientOnTerminal(args: string[], env: Record<string, string>) {
+  const command = [Deno.execPath(), "run", "--allow-net", MAIN, "client", ...args]
+    .map(shellQuote).join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env,
+    clearEnv: true,
+  }).output();
+  return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+Deno.test({
+  name: "client colours a failure red on a terminal, unless NO_COLOR is set",
+  ignore: !HAS_SCRIPT,
+  async fn() {
+    const port = closedPort();
+    const colour = await clientOnTerminal([`127.0.0.1:${port}`], envWithout("NO_COLOR"));
+    assert.equal(colour.code, 1, colour.stdout);
+    // A terminal ends lines with \r\n.
+    assert.ok(
+      colour.stdout.includes("\r\n\x1b[31mseq=1 connection refused\x1b[0m\r\n"),
+      JSON.stringify(colour.stdout),
+    );
+    assert.ok(colour.stdout.includes(", \x1b[31m100% loss\x1b[0m, "), colour.stdout);
+    const plain = await clientOnTerminal([`127.0.0.1:${port}`], {
+      ...envWithout("NO_COLOR"),
+      NO_COLOR: "1",
+    });
+    assert.equal(plain.code, 1, plain.stdout);
+    assert.ok(plain.stdout.includes("\r\nseq=1 connection refused\r\n"), plain.stdout);
+    assert.ok(!plain.stdout.includes("\x1b["), JSON.stringify(plain.stdout));
+  },
 });
 
 Deno.test("client --json output is JSON lines on every path, field by field", async () => {

@@ -59,6 +59,36 @@ Deno.test("without --allow-net, echoprobe says which permission is missing and e
   assert.equal((await runCli(["--version"])).code, 0);
 });
 
+Deno.test("deno compile can see every subcommand module: the dynamic imports are in the graph", async () => {
+  // `deno compile` embeds the modules `deno info` lists from main.ts; a subcommand
+  // imported by a specifier it cannot follow would be missing from the binary.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", `${ROOT}main.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(output.success, new TextDecoder().decode(output.stderr));
+  const graph: {
+    modules: {
+      specifier: string;
+      dependencies?: { specifier: string; isDynamic?: boolean }[];
+    }[];
+  } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const url = (path: string) => new URL(path, `file://${ROOT}`).href;
+  const listed = new Set(graph.modules.map((module) => module.specifier));
+  for (
+    const path of ["main.ts", "server.ts", "client.ts", "cli/completions.ts", "cli/client_run.ts"]
+  ) {
+    assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
+  }
+  const dynamic = (path: string) =>
+    graph.modules.find((module) => module.specifier === url(path))?.dependencies
+      ?.filter((dependency) => dependency.isDynamic).map((dependency) => dependency.specifier)
+      .sort();
+  assert.deepEqual(dynamic("main.ts"), ["./cli/completions.ts", "./client.ts", "./server.ts"]);
+  assert.deepEqual(dynamic("client.ts"), ["./cli/client_run.ts"]);
+});
+
 /** Where a compile could find the runtime for this machine, or why it cannot. */
 function compileRuntime(): { env: Record<string, string> } | { skip: string } {
   const fromEnv = Deno.env.get("DENORT_BIN");

@@ -380,7 +380,9 @@ Deno.test({
   ignore: NO_ECHOLOAD,
 }, async () => {
   const echoload = await buildEchoload();
-  const server = await Server.start(["--log", "none"]);
+  // echoload opens its 32 connections at once: a backlog that holds them all, so none
+  // waits a second for a SYN retry.
+  const server = await Server.start(["--log", "none", "--backlog", "64"]);
   await using _ = server;
   const load = new Deno.Command(echoload, {
     args: ["pp", String(server.port), "32", String(SCALE.pingPongSeconds), "--srcips", "8"],
