@@ -1,31 +1,18 @@
 /**
- * `echoprobe client`: its flags, and flags to a plan (a ping-style series or a
- * load run) that `cli/client_run.ts` carries out.
+ * `echoprobe client`: its flags, and the entry that parses them into a plan
+ * (`cli/client_plan.ts`) and runs it (`cli/client_run.ts`).
  *
  * @module
  */
 
-import { formatHostPort, parseHostPort } from "./lib/address.ts";
-import { DEFAULTS, MAX_PROBE_SIZE } from "./lib/defaults.ts";
-import { ValueError } from "./lib/errors.ts";
-import { parsePayload } from "./lib/payload.ts";
-import { probeSettings } from "./lib/probe.ts";
-import type { SeriesOptions } from "./lib/series.ts";
-import { formatDuration, parsePercent, parsePositive } from "./lib/units.ts";
-import type { LoadSettings } from "./cli/client_lines.ts";
-import { EXIT, UsageError } from "./cli/exit.ts";
-import {
-  argumentValue,
-  durationFlag,
-  type FlagTable,
-  flagValue,
-  given,
-  helpText,
-  integerFlag,
-  parseFlags,
-  sizeFlag,
-} from "./cli/flags.ts";
+import { DEFAULTS } from "./lib/defaults.ts";
+import { formatDuration } from "./lib/units.ts";
+import { type ClientPlan, clientPlan } from "./cli/client_plan.ts";
+import { EXIT } from "./cli/exit.ts";
+import { type FlagTable, helpText, parseFlags } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
+
+export type { ClientPlan };
 
 /** The client's flags: the parser's options, `--help` and the completions. */
 export const CLIENT_FLAGS = {
@@ -143,28 +130,6 @@ export const CLIENT_HELP = helpText(
   ],
 );
 
-/** What `echoprobe client` was asked to do. */
-export interface ClientPlan {
-  /** `--help`: print the help, run nothing. */
-  help: boolean;
-  /** The probes: only what the flags set (the library applies its defaults). */
-  series: SeriesOptions;
-  /** Load mode's settings, or `undefined` for a ping-style series. */
-  load: LoadSettings | undefined;
-  /** `--payload @FILE`: the file whose bytes are the payload (`-`: standard input). */
-  payloadFile: string | undefined;
-  /** HOST:PORT as the lines show it. */
-  target: string;
-  /** The payload as the header shows it, after `random payload (seed N)` for random. */
-  payloadName: string | undefined;
-  /** Print the summary only. */
-  quiet: boolean;
-  /** JSON lines on stdout. */
-  json: boolean;
-  /** Exit 1 only when the loss is above this percentage. */
-  maxLossPct: number | undefined;
-}
-
 /**
  * Turns the client's arguments into a plan: a pure function, tested without a socket.
  *
@@ -174,100 +139,7 @@ export interface ClientPlan {
  */
 export function parseClientArgs(args: string[]): ClientPlan {
   const { values, positionals } = parseFlags("client", CLIENT_FLAGS, args, true);
-  const plan: ClientPlan = {
-    help: values.help === true,
-    series: { hostname: "" },
-    load: undefined,
-    payloadFile: undefined,
-    target: "",
-    payloadName: undefined,
-    quiet: values.quiet === true,
-    json: values.json === true,
-    maxLossPct: flagValue("max-loss", values["max-loss"], parsePercent),
-  };
-  if (plan.help) return plan;
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0
-        ? 'Missing HOST (see "echoprobe client --help")'
-        : `Expected one HOST, got ${positionals.length}: "${positionals.join('", "')}"`,
-    );
-  }
-  const portFlag = integerFlag("port", values.port, 1, 65535);
-  const target = argumentValue(positionals[0]!, parseHostPort);
-  if (portFlag !== undefined && target.port !== undefined && target.port !== portFlag) {
-    throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${portFlag}`);
-  }
-  if (values.ipv4 && values.ipv6) throw new UsageError("Give -4 or -6, not both");
-  const payload = values.payload;
-  if (payload?.startsWith("@")) {
-    if (values.size !== undefined) {
-      throw new UsageError(`Give --size or --payload @FILE, not both: the file sets the size`);
-    }
-    plan.payloadFile = payload.slice(1);
-  }
-  if (payload !== undefined && payload !== "random") plan.payloadName = payload;
-  plan.series = given<SeriesOptions>({
-    hostname: target.hostname,
-    payload: plan.payloadFile === undefined
-      ? flagValue("payload", payload, parsePayloadFlag)
-      : undefined,
-    port: target.port ?? portFlag,
-    size: sizeFlag("size", values.size, MAX_PROBE_SIZE),
-    seed: integerFlag("seed", values.seed, 0, 2 ** 32 - 1),
-    timeoutMs: durationFlag("timeout", values.timeout),
-    count: integerFlag("count", values.count, 0, 1_000_000_000),
-    intervalMs: durationFlag("interval", values.interval),
-    deadlineMs: durationFlag("deadline", values.deadline),
-    reuse: values.reuse,
-    resolveEach: values.resolve,
-    untilOk: values["until-ok"],
-    family: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
-  });
-  plan.target = formatHostPort(target.hostname, probeSettings(plan.series).port);
-  plan.load = loadSettings(values, plan.series);
-  return plan;
-}
-
-/** Load mode's settings, when `--concurrency`, `--duration` or `--rate` asks for it. */
-function loadSettings(
-  values: ReturnType<typeof parseFlags<typeof CLIENT_FLAGS>>["values"],
-  series: SeriesOptions,
-): LoadSettings | undefined {
-  if (![values.concurrency, values.duration, values.rate].some((text) => text !== undefined)) {
-    return undefined;
-  }
-  if (values.interval !== undefined || values.deadline !== undefined || values["until-ok"]) {
-    throw new UsageError(
-      "--interval, --deadline and --until-ok do not go with load mode: use --rate and --duration",
-    );
-  }
-  const settings = given<LoadSettings>({
-    concurrency: integerFlag("concurrency", values.concurrency, 1, 10_000) ?? 1,
-    durationMs: durationFlag("duration", values.duration),
-    count: series.count,
-    rate: flagValue(
-      "rate",
-      values.rate,
-      (text) => parsePositive(text, "probes per second above 0"),
-    ),
-  });
-  if (settings.durationMs === undefined && !settings.count) {
-    throw new UsageError("Load mode needs --duration or a --count above 0");
-  }
-  return settings;
-}
-
-function parsePayloadFlag(text: string) {
-  try {
-    return parsePayload(text);
-  } catch (error) {
-    if (!(error instanceof ValueError)) throw error;
-    throw new ValueError(
-      text,
-      "random, zeros, ascii, hex:BYTES (pairs of hex digits) or @FILE",
-    );
-  }
+  return clientPlan(values, positionals);
 }
 
 /**

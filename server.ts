@@ -7,7 +7,7 @@
 
 import { parseCidr } from "./lib/cidr.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
-import { serve, type ServeOptions } from "./lib/server.ts";
+import type { ServeOptions } from "./lib/serve_options.ts";
 import { formatDuration } from "./lib/units.ts";
 import { EXIT, UsageError } from "./cli/exit.ts";
 import {
@@ -20,17 +20,7 @@ import {
   parseFlags,
   sizeFlag,
 } from "./cli/flags.ts";
-import { LogBatch, writeResult, writeText } from "./cli/output.ts";
-import {
-  formatAcceptError,
-  formatClose,
-  formatListening,
-  formatReject,
-  formatServerSummary,
-  formatStats,
-  formatStopping,
-} from "./cli/server_lines.ts";
-import { onSignals } from "./cli/signals.ts";
+import { writeText } from "./cli/output.ts";
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -194,48 +184,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     writeText(HELP);
     return EXIT.ok;
   }
-  const { json, log, statsIntervalMs } = plan;
-  const logJson = log === "json";
-  // Every stderr line of the running server goes through the batch, in order.
-  using logBatch = new LogBatch();
-  const logLine = (line: string) => logBatch.write(line);
-  const writeEvent = log === "none" ? () => {} : logLine;
-  const stop = new AbortController();
-  const server = serve({
-    ...plan.options,
-    signal: stop.signal,
-    onClose: (info) => writeEvent(formatClose(info, logJson)),
-    onReject: (info) => writeEvent(formatReject(info, logJson)),
-    onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
-  });
-  writeResult(formatListening(server.addr, json));
-
-  let previous = server.stats();
-  let previousAt = performance.now();
-  const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
-    const stats = server.stats();
-    const now = performance.now();
-    logLine(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
-    previous = stats;
-    previousAt = now;
-  }, statsIntervalMs);
-
-  // The first signal stops gracefully, a second one closes everything at once.
-  const onSignal = () => {
-    if (stop.signal.aborted) {
-      server.close();
-      return;
-    }
-    writeEvent(formatStopping(server.activeConnections, logJson));
-    stop.abort();
-  };
-  try {
-    using _signals = onSignals(["SIGINT", "SIGTERM"], onSignal);
-    const summary = await server.finished;
-    logBatch.flush(); // the log lines before the summary, for `2>&1`
-    writeResult(formatServerSummary(summary, json));
-  } finally {
-    clearInterval(statsTimer);
-  }
-  return EXIT.ok;
+  // Loaded after parsing: `--help` and usage errors need none of it.
+  const { runServer } = await import("./cli/server_run.ts");
+  return await runServer(plan);
 }

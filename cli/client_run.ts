@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ClientPlan } from "../client.ts";
+import type { ClientPlan } from "./client_plan.ts";
 import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { load, type LoadOptions } from "../lib/load.ts";
 import { probeSettings } from "../lib/probe.ts";

@@ -32,6 +32,9 @@ export interface FlagSpec {
 /** A subcommand's flags, by long name (without the dashes). */
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
+/** What {@linkcode parseFlags} gives for a table: typed values and the positionals. */
+export type ParsedFlags<T extends FlagTable> = ReturnType<typeof parseFlags<T>>;
+
 /**
  * Parses `args` against a flag table with `node:util` `parseArgs`. The values are
  * typed from the table: strings or booleans, arrays for `multiple`, `undefined`

@@ -77,7 +77,14 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
   const url = (path: string) => new URL(path, `file://${ROOT}`).href;
   const listed = new Set(graph.modules.map((module) => module.specifier));
   for (
-    const path of ["main.ts", "server.ts", "client.ts", "cli/completions.ts", "cli/client_run.ts"]
+    const path of [
+      "main.ts",
+      "server.ts",
+      "client.ts",
+      "cli/completions.ts",
+      "cli/client_run.ts",
+      "cli/server_run.ts",
+    ]
   ) {
     assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
   }
@@ -87,6 +94,7 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       .sort();
   assert.deepEqual(dynamic("main.ts"), ["./cli/completions.ts", "./client.ts", "./server.ts"]);
   assert.deepEqual(dynamic("client.ts"), ["./cli/client_run.ts"]);
+  assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts"]);
 });
 
 /** Where a compile could find the runtime for this machine, or why it cannot. */

@@ -1,0 +1,156 @@
+/**
+ * The client's flags to a plan: what to probe (only what was given; the library
+ * applies its defaults), a series or load mode, and how to report.
+ *
+ * @module
+ */
+
+import type { CLIENT_FLAGS } from "../client.ts";
+import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
+import { ValueError } from "../lib/errors.ts";
+import { parsePayload } from "../lib/payload.ts";
+import { probeSettings } from "../lib/probe_options.ts";
+import type { SeriesOptions } from "../lib/series.ts";
+import { parsePercent, parsePositive } from "../lib/units.ts";
+import type { LoadSettings } from "./client_lines.ts";
+import { UsageError } from "./exit.ts";
+import {
+  argumentValue,
+  durationFlag,
+  flagValue,
+  given,
+  integerFlag,
+  type ParsedFlags,
+  sizeFlag,
+} from "./flags.ts";
+
+/** What `echoprobe client` was asked to do. */
+export interface ClientPlan {
+  /** `--help`: print the help, run nothing. */
+  help: boolean;
+  /** The probes: only what the flags set (the library applies its defaults). */
+  series: SeriesOptions;
+  /** Load mode's settings, or `undefined` for a ping-style series. */
+  load: LoadSettings | undefined;
+  /** `--payload @FILE`: the file whose bytes are the payload (`-`: standard input). */
+  payloadFile: string | undefined;
+  /** HOST:PORT as the lines show it. */
+  target: string;
+  /** The payload as the header shows it, after `random payload (seed N)` for random. */
+  payloadName: string | undefined;
+  /** Print the summary only. */
+  quiet: boolean;
+  /** JSON lines on stdout. */
+  json: boolean;
+  /** Exit 1 only when the loss is above this percentage. */
+  maxLossPct: number | undefined;
+}
+
+/** The client's flags as `parseFlags()` gives them. */
+export type ClientValues = ParsedFlags<typeof CLIENT_FLAGS>["values"];
+
+/**
+ * Turns the client's parsed flags and HOST into a plan.
+ *
+ * @param values The flags, as parsed from the client's table.
+ * @param positionals The arguments that are not flags: exactly one HOST.
+ * @returns The plan.
+ * @throws {UsageError} For a missing or extra HOST, or a value out of range, naming the flag.
+ */
+export function clientPlan(values: ClientValues, positionals: string[]): ClientPlan {
+  const plan: ClientPlan = {
+    help: values.help === true,
+    series: { hostname: "" },
+    load: undefined,
+    payloadFile: undefined,
+    target: "",
+    payloadName: undefined,
+    quiet: values.quiet === true,
+    json: values.json === true,
+    maxLossPct: flagValue("max-loss", values["max-loss"], parsePercent),
+  };
+  if (plan.help) return plan;
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? 'Missing HOST (see "echoprobe client --help")'
+        : `Expected one HOST, got ${positionals.length}: "${positionals.join('", "')}"`,
+    );
+  }
+  const portFlag = integerFlag("port", values.port, 1, 65535);
+  const target = argumentValue(positionals[0]!, parseHostPort);
+  if (portFlag !== undefined && target.port !== undefined && target.port !== portFlag) {
+    throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${portFlag}`);
+  }
+  if (values.ipv4 && values.ipv6) throw new UsageError("Give -4 or -6, not both");
+  const payload = values.payload;
+  if (payload?.startsWith("@")) {
+    if (values.size !== undefined) {
+      throw new UsageError(`Give --size or --payload @FILE, not both: the file sets the size`);
+    }
+    plan.payloadFile = payload.slice(1);
+  }
+  if (payload !== undefined && payload !== "random") plan.payloadName = payload;
+  plan.series = given<SeriesOptions>({
+    hostname: target.hostname,
+    payload: plan.payloadFile === undefined
+      ? flagValue("payload", payload, parsePayloadFlag)
+      : undefined,
+    port: target.port ?? portFlag,
+    size: sizeFlag("size", values.size, MAX_PROBE_SIZE),
+    seed: integerFlag("seed", values.seed, 0, 2 ** 32 - 1),
+    timeoutMs: durationFlag("timeout", values.timeout),
+    count: integerFlag("count", values.count, 0, 1_000_000_000),
+    intervalMs: durationFlag("interval", values.interval),
+    deadlineMs: durationFlag("deadline", values.deadline),
+    reuse: values.reuse,
+    resolveEach: values.resolve,
+    untilOk: values["until-ok"],
+    family: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
+  });
+  plan.target = formatHostPort(target.hostname, probeSettings(plan.series).port);
+  plan.load = loadSettings(values, plan.series);
+  return plan;
+}
+
+/** Load mode's settings, when `--concurrency`, `--duration` or `--rate` asks for it. */
+function loadSettings(
+  values: ClientValues,
+  series: SeriesOptions,
+): LoadSettings | undefined {
+  if (![values.concurrency, values.duration, values.rate].some((text) => text !== undefined)) {
+    return undefined;
+  }
+  if (values.interval !== undefined || values.deadline !== undefined || values["until-ok"]) {
+    throw new UsageError(
+      "--interval, --deadline and --until-ok do not go with load mode: use --rate and --duration",
+    );
+  }
+  const settings = given<LoadSettings>({
+    concurrency: integerFlag("concurrency", values.concurrency, 1, 10_000) ?? 1,
+    durationMs: durationFlag("duration", values.duration),
+    count: series.count,
+    rate: flagValue(
+      "rate",
+      values.rate,
+      (text) => parsePositive(text, "probes per second above 0"),
+    ),
+  });
+  if (settings.durationMs === undefined && !settings.count) {
+    throw new UsageError("Load mode needs --duration or a --count above 0");
+  }
+  return settings;
+}
+
+function parsePayloadFlag(text: string) {
+  try {
+    return parsePayload(text);
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    throw new ValueError(
+      text,
+      "random, zeros, ascii, hex:BYTES (pairs of hex digits) or @FILE",
+    );
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Carries out a server plan: serves until a signal, writes the ready line, the
+ * connection logs (batched), snapshots and the summary.
+ *
+ * @module
+ */
+
+import type { ServerPlan } from "../server.ts";
+import { serve } from "../lib/server.ts";
+import { EXIT } from "./exit.ts";
+import { LogBatch, writeResult } from "./output.ts";
+import {
+  formatAcceptError,
+  formatClose,
+  formatListening,
+  formatReject,
+  formatServerSummary,
+  formatStats,
+  formatStopping,
+} from "./server_lines.ts";
+import { onSignals } from "./signals.ts";
+
+/**
+ * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
+ *
+ * @param plan What `parseServerArgs()` made of the arguments.
+ * @returns The exit code: 0 after a stop by signal.
+ * @throws {EchoError} Code `listen` when it cannot bind.
+ */
+export async function runServer(plan: ServerPlan): Promise<number> {
+  const { json, log, statsIntervalMs } = plan;
+  const logJson = log === "json";
+  // Every stderr line of the running server goes through the batch, in order.
+  using logBatch = new LogBatch();
+  const logLine = (line: string) => logBatch.write(line);
+  const writeEvent = log === "none" ? () => {} : logLine;
+  const stop = new AbortController();
+  const server = serve({
+    ...plan.options,
+    signal: stop.signal,
+    onClose: (info) => writeEvent(formatClose(info, logJson)),
+    onReject: (info) => writeEvent(formatReject(info, logJson)),
+    onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
+  });
+  writeResult(formatListening(server.addr, json));
+
+  let previous = server.stats();
+  let previousAt = performance.now();
+  const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
+    const stats = server.stats();
+    const now = performance.now();
+    logLine(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
+    previous = stats;
+    previousAt = now;
+  }, statsIntervalMs);
+
+  // The first signal stops gracefully, a second one closes everything at once.
+  const onSignal = () => {
+    if (stop.signal.aborted) {
+      server.close();
+      return;
+    }
+    writeEvent(formatStopping(server.activeConnections, logJson));
+    stop.abort();
+  };
+  try {
+    using _signals = onSignals(["SIGINT", "SIGTERM"], onSignal);
+    const summary = await server.finished;
+    logBatch.flush(); // the log lines before the summary, for `2>&1`
+    writeResult(formatServerSummary(summary, json));
+  } finally {
+    clearInterval(statsTimer);
+  }
+  return EXIT.ok;
+}
