@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseHost } from "./lib/address.ts";
 import { parseCidr } from "./lib/cidr.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
 import type { ServeOptions } from "./lib/serve_options.ts";
@@ -143,8 +144,12 @@ export interface ServerPlan {
  */
 export function parseServerArgs(args: string[]): ServerPlan {
   const { values } = parseFlags("server", SERVER_FLAGS, args, false);
+  // --help wins over the values of the other flags.
+  if (values.help) {
+    return { help: true, options: {}, json: false, log: "text", statsIntervalMs: undefined };
+  }
   const options = given<ServeOptions>({
-    hostname: values.host,
+    hostname: flagValue("host", values.host, parseHost),
     port: integerFlag("port", values.port, 0, 65535),
     recordSize: sizeFlag("size", values.size, MAX_RECORD_SIZE),
     timeoutMs: durationFlag("timeout", values.timeout),
@@ -163,7 +168,7 @@ export function parseServerArgs(args: string[]): ServerPlan {
     throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
   }
   return {
-    help: values.help === true,
+    help: false,
     options,
     json,
     log,

@@ -40,12 +40,18 @@ export type ParsedFlags<T extends FlagTable> = ReturnType<typeof parseFlags<T>>;
  * typed from the table: strings or booleans, arrays for `multiple`, `undefined`
  * when not given.
  *
+ * A value that looks like a negative number (`--port -1`, `--grace -1s`) is the flag's
+ * value, to be refused by its reader as out of range, not a missing one. A flag that
+ * takes a value may be given once, unless it is `multiple` (`--allow`): the last of two
+ * would silently win. A switch given twice means the same as once.
+ *
  * @param command The subcommand, for error messages.
  * @param table The subcommand's flags.
  * @param args The arguments after the subcommand.
  * @param allowPositionals Whether positional arguments are allowed.
  * @returns The values and the positionals.
- * @throws {UsageError} For an unknown flag, a missing value or an unexpected argument.
+ * @throws {UsageError} For an unknown flag, a missing value, a value flag given twice
+ *   or an unexpected argument.
  */
 export function parseFlags<const T extends FlagTable>(
   command: string,
@@ -53,17 +59,59 @@ export function parseFlags<const T extends FlagTable>(
   args: string[],
   allowPositionals: boolean,
 ) {
+  const see = ` (see "echoprobe ${command} --help")`;
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({
-      args,
+    parsed = parseArgs({
+      args: joinNegativeValues(table, args),
       options: table,
       allowPositionals,
       strict: true,
+      tokens: true,
     });
-    return { values, positionals };
   } catch (error) {
-    throw new UsageError(`${parseErrorMessage(error)} (see "echoprobe ${command} --help")`);
+    throw new UsageError(`${parseErrorMessage(error)}${see}`);
   }
+  const seen = new Map<string, string | undefined>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option") continue;
+    const spec = table[token.name];
+    if (spec?.type !== "string" || spec.multiple) continue;
+    if (seen.has(token.name)) {
+      throw new UsageError(
+        `Flag "--${token.name}" given twice ("${
+          seen.get(token.name)
+        }", "${token.value}"): give it once${see}`,
+      );
+    }
+    seen.set(token.name, token.value);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/** `--port -1` as `--port=-1`: the value of a flag that takes one, though it starts with "-". */
+function joinNegativeValues(table: FlagTable, args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--")
+      ? arg.slice(2)
+      : /^-\w$/.test(arg)
+      ? Object.keys(table).find((long) => table[long]!.short === arg.slice(1))
+      : undefined;
+    const next = args[i + 1];
+    if (name && table[name]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`--${name}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function parseErrorMessage(error: unknown): string {

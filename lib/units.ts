@@ -10,11 +10,20 @@ const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
 /**
+ * The longest duration {@linkcode parseDuration} accepts: 596 hours. The runtime's
+ * timers (`setTimeout`, `setInterval`, `AbortSignal.timeout`) hold at most 2^31 - 1 ms
+ * (596.5 h) and fire after about 1 ms for anything longer, so a longer interval,
+ * deadline or grace would end at once instead of never.
+ */
+export const MAX_DURATION_MS = 596 * 3_600_000;
+
+/**
  * Parses a duration such as `500ms`, `30s`, `1.5s`, `2m` or `1h` into milliseconds.
  *
  * @param text The duration: a number and one of the units `ms`, `s`, `m`, `h`.
- * @returns The duration in milliseconds.
- * @throws {ValueError} If the text is not such a duration, or is zero.
+ * @returns The duration in milliseconds, above 0 and at most {@linkcode MAX_DURATION_MS}.
+ * @throws {ValueError} If the text is not such a duration, is zero, or is longer than
+ *   {@linkcode MAX_DURATION_MS} (596h).
  *
  * @example
  * ```ts
@@ -23,13 +32,17 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
  *
  * assert.equal(parseDuration("1.5s"), 1500);
  * assert.equal(parseDuration("2m"), 120_000);
+ * assert.throws(() => parseDuration("597h"), /at most 596h/);
  * ```
  */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
   const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]!]! : NaN;
-  if (!(ms > 0) || !Number.isFinite(ms)) {
-    throw new ValueError(text, "a duration above zero such as 500ms, 30s, 2m");
+  if (!(ms > 0) || !(ms <= MAX_DURATION_MS)) {
+    throw new ValueError(
+      text,
+      `a duration above zero and at most ${formatDuration(MAX_DURATION_MS)} such as 500ms, 30s, 2m`,
+    );
   }
   return ms;
 }

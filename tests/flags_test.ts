@@ -157,3 +157,34 @@ Deno.test("integerFlag() and sizeFlag() name the flag and the range allowed", ()
   );
   assert.equal(sizeFlag("size", "4KiB", 64 << 20), 4096);
 });
+
+Deno.test("parseFlags() reads a value that looks like a negative number as the flag's value", () => {
+  for (const args of [["--port", "-1"], ["-p", "-1"], ["--port=-1"]]) {
+    assert.equal(parseFlags("demo", TABLE, args, false).values.port, "-1", args.join(" "));
+  }
+  assert.equal(parseFlags("demo", TABLE, ["-p", "-.5"], false).values.port, "-.5");
+  // Not a number: still a missing value, as before.
+  assertUsageThrows(
+    () => parseFlags("demo", TABLE, ["--port", "--json"], false),
+    /^Flag "--port" needs a value/,
+  );
+  // After "--", everything is a positional.
+  assert.deepEqual(parseFlags("demo", TABLE, ["--", "--port", "-1"], true).positionals, [
+    "--port",
+    "-1",
+  ]);
+});
+
+Deno.test("parseFlags() refuses a value flag given twice; repeatable flags and switches repeat", () => {
+  assertUsageThrows(
+    () => parseFlags("demo", TABLE, ["-p", "1", "--port=2"], false),
+    /^Flag "--port" given twice \("1", "2"\): give it once \(see "echoprobe demo --help"\)$/,
+  );
+  const { values } = parseFlags(
+    "demo",
+    TABLE,
+    ["--allow", "a", "--allow", "b", "--json", "--json"],
+    false,
+  );
+  assert.deepEqual({ ...values }, { allow: ["a", "b"], json: true });
+});

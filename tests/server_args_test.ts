@@ -10,7 +10,16 @@ Deno.test("parseServerArgs() refuses bad input with the one line users see", asy
     [["--size", "65MiB"], /Invalid --size "65MiB"/],
     [["--timeout", "abc"], /Invalid --timeout "abc": expected a duration/],
     [["--backlog", "0"], /Invalid --backlog "0"/],
-    [["--grace", "-1s"], /Flag "--grace" needs a value|Invalid --grace/],
+    [["--grace", "-1s"], /^Invalid --grace "-1s": expected a duration above zero/],
+    [["--port", "-1"], /^Invalid --port "-1": expected a whole number from 0 to 65535$/],
+    [["--host", "[::1"], /^Invalid --host "\[::1": expected an IP address or a host name$/],
+    [["--host", "999.1.1.1"], /^Invalid --host "999\.1\.1\.1": expected an IPv4 address/],
+    [["--port", "1", "--port", "2"], /^Flag "--port" given twice \("1", "2"\): give it once/],
+    // Durations past the runtime's timers (596h) are refused, with the largest allowed.
+    ...["timeout", "grace", "max-duration", "stats-interval"].map((flag): [string[], RegExp] => [
+      [`--${flag}`, "597h"],
+      new RegExp(`^Invalid --${flag} "597h": expected a duration above zero and at most 596h`),
+    ]),
     [["--bogus"], /Unknown flag "--bogus" \(see "echoprobe server --help"\)/],
     [["--port"], /Flag "--port" needs a value/],
     [["--json=yes"], /Flag "--json" takes no value/],
@@ -109,6 +118,17 @@ Deno.test("parseServerArgs() makes --json the default log form; --log overrides 
   assert.equal(parseServerArgs(["--json", "--log", "text"]).log, "text");
   assert.equal(parseServerArgs(["--log", "none"]).log, "none");
   assert.equal(parseServerArgs(["--log", "json"]).json, false);
+});
+
+Deno.test("parseServerArgs() reads --host as an IP literal (brackets allowed) or a name", () => {
+  assert.equal(parseServerArgs(["--host", "[::1]"]).options.hostname, "::1");
+  assert.equal(parseServerArgs(["--host", "::"]).options.hostname, "::");
+  assert.equal(parseServerArgs(["--host", "localhost"]).options.hostname, "localhost");
+});
+
+Deno.test("parseServerArgs() with --help ignores the values of other flags", () => {
+  assert.equal(parseServerArgs(["--help", "--port", "x"]).help, true);
+  assert.equal(parseServerArgs(["--host", "[::1", "-h"]).help, true);
 });
 
 Deno.test("parseServerArgs() reads --stats-interval in milliseconds, and -h as help", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ValueError } from "../lib/errors.ts";
 import {
   formatDuration,
+  MAX_DURATION_MS,
   parseByteSize,
   parseDuration,
   parseInteger,
@@ -24,6 +25,22 @@ Deno.test("parseDuration() rejects what is not a duration above zero, naming the
       (error) =>
         error instanceof ValueError && error.value === text &&
         error.message.startsWith(`Invalid value "${text}": expected a duration above zero`),
+      text,
+    );
+  }
+});
+
+Deno.test("parseDuration() takes up to 596h, what the runtime's timers hold, and names it", () => {
+  assert.equal(parseDuration("596h"), MAX_DURATION_MS);
+  assert.ok(MAX_DURATION_MS <= 2 ** 31 - 1, "setTimeout's largest delay");
+  assert.equal(parseDuration(`${MAX_DURATION_MS}ms`), MAX_DURATION_MS);
+  for (const text of ["597h", "35761m", `${MAX_DURATION_MS + 1}ms`, "99999999999999999999h"]) {
+    assert.throws(
+      () => parseDuration(text),
+      (error) =>
+        error instanceof ValueError &&
+        error.message ===
+          `Invalid value "${text}": expected a duration above zero and at most 596h such as 500ms, 30s, 2m`,
       text,
     );
   }
