@@ -28,7 +28,8 @@ export const CLIENT_FLAGS = {
     short: "c",
     value: "N",
     shows: String(DEFAULTS.count),
-    help: "Probes to send; 0 sends until Ctrl-C, --deadline or --until-ok",
+    help:
+      "Probes to send; 0 sends until Ctrl-C, --deadline or --until-ok (--duration in load mode)",
   },
   interval: {
     type: "string",
@@ -48,7 +49,7 @@ export const CLIENT_FLAGS = {
     short: "t",
     value: "DURATION",
     shows: formatDuration(DEFAULTS.timeoutMs),
-    help: "Deadline of the connect, and separately of each echo",
+    help: "Deadline of resolving HOST, of the connect, and separately of each echo",
   },
   "until-ok": {
     type: "boolean",
@@ -83,6 +84,12 @@ export const CLIENT_FLAGS = {
     type: "boolean",
     help: "Resolve HOST again before every probe, and point out a changed address",
   },
+  "attempt-delay": {
+    type: "string",
+    value: "DURATION",
+    shows: formatDuration(DEFAULTS.attemptDelayMs),
+    help: "A name with several addresses: start the next connect this long after the last",
+  },
   json: { type: "boolean", help: "JSON lines on stdout: one per probe, then a summary" },
   quiet: { type: "boolean", short: "q", help: "Print the summary only" },
   "max-loss": {
@@ -111,11 +118,13 @@ export const CLIENT_HELP = helpText(
   "echoprobe client [flags] HOST[:PORT]",
   [
     "Probes an echo server: connects, sends --size bytes, reads them back, checks",
-    "every byte, and times resolve, connect, first echoed byte and full echo. HOST",
-    "is a dotted IPv4 address, an IPv6 literal ([::1]:3005, or ::1 with --port) or",
-    "a name, resolved as the system does (/etc/hosts included). One line per probe",
-    "and a summary on stdout (Ctrl-C prints the summary too, then exits 130); exit",
-    "0 when every probe succeeded, 1 when any failed (see --max-loss, --until-ok).",
+    "every byte (and that nothing more comes), and times resolve, connect, first",
+    "echoed byte and full echo. HOST is a dotted IPv4 address, an IPv6 literal",
+    "([::1]:3005, or ::1 with --port) or a name, resolved as the system does",
+    "(/etc/hosts included); each of its addresses is tried in turn (RFC 8305). One",
+    "line per probe and a summary on stdout (Ctrl-C prints the summary too, then",
+    "exits 130); exit 0 when every probe succeeded, 1 when any failed (see",
+    "--max-loss, --until-ok).",
   ].join("\n"),
   CLIENT_FLAGS,
   [

@@ -7,6 +7,7 @@
  */
 
 import { formatHostPort } from "../lib/address.ts";
+import type { ConnectAttempt } from "../lib/happy_eyeballs.ts";
 import type { LoadProgress, LoadReport } from "../lib/load.ts";
 import type { ProbeOutcome } from "../lib/series.ts";
 import type { ProbeSummary } from "../lib/stats.ts";
@@ -23,10 +24,15 @@ export interface LineStyle {
 /**
  * The line of one probe of a series, ping style, or its JSON object.
  *
+ * A failure's line says where: `seq=2 127.0.0.1:3005 connection refused`, the
+ * address and port (the host as given when no address is known, as for a name that
+ * does not resolve) before the message, and `local=` after it once a connection was
+ * made, as on a success's line.
+ *
  * @param outcome The probe's result or failure.
  * @param style JSON or text, coloured or not.
  * @returns `250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms ...`, or
- *   `seq=2 connection refused`, or the JSON object (`"type":"probe"`).
+ *   `seq=2 127.0.0.1:3005 connection refused`, or the JSON object (`"type":"probe"`).
  */
 export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
   if (outcome.ok) {
@@ -50,10 +56,17 @@ export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
         echoMs: roundMs(result.echoMs),
         timeMs: roundMs(result.timeMs),
         totalMs: roundMs(result.totalMs),
+        ...(result.attempts ? { attempts: jsonAttempts(result.attempts) } : {}),
       });
     }
     const changed = result.previousAddress
       ? ` (address changed from ${result.previousAddress})`
+      : "";
+    const failed = result.attempts?.filter((attempt) =>
+      attempt.error && attempt.error !== "cancelled"
+    );
+    const after = failed?.length
+      ? ` (after ${failed.map(({ address, error }) => `${address} ${error}`).join(", ")})`
       : "";
     return `${result.bytes} bytes from ${
       formatHostPort(result.address, result.port)
@@ -61,22 +74,46 @@ export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
       formatMs(result.connectMs)
     } first=${formatMs(result.firstByteMs)} echo=${formatMs(result.echoMs)} local=${
       formatHostPort(result.localAddress, result.localPort)
-    }${changed}`;
+    }${after}${changed}`;
   }
   const { error } = outcome;
+  const { seq, host, address, port, local, attempts, ...details } = error.details;
   if (style.json) {
-    const { seq, ...details } = error.details;
     return JSON.stringify({
       type: "probe",
       seq,
       timestamp: outcome.timestamp.toISOString(),
       ok: false,
-      error: { code: error.code, message: error.message, ...details },
+      error: {
+        code: error.code,
+        message: error.message,
+        host,
+        address,
+        port,
+        local,
+        ...(attempts ? { attempts: jsonAttempts(attempts) } : {}),
+        ...details,
+      },
     });
   }
   const message = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-  const line = `seq=${error.details.seq} ${message}`;
+  const target = address ?? host;
+  const where = target === undefined
+    ? ""
+    : port === undefined
+    ? `${target} `
+    : `${formatHostPort(target, port)} `;
+  const line = `seq=${seq} ${where}${message}${local ? ` local=${local}` : ""}`;
   return style.color ? red(line) : line;
+}
+
+/** Connection attempts for JSON: each one's address, how it failed (if it did), its time. */
+function jsonAttempts(attempts: readonly ConnectAttempt[]) {
+  return attempts.map(({ address, error, ms }) => ({
+    address,
+    ...(error ? { error } : {}),
+    ms: roundMs(ms),
+  }));
 }
 
 /**

@@ -7,12 +7,13 @@
 
 import type { CLIENT_FLAGS } from "../client.ts";
 import { formatHostPort, parseHostPort } from "../lib/address.ts";
-import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
+import { MAX_LOAD_BUFFER_BYTES, MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
+import { loadBufferBytes } from "../lib/exchange.ts";
 import { parsePayload } from "../lib/payload.ts";
 import { probeSettings } from "../lib/probe_options.ts";
 import type { SeriesOptions } from "../lib/series.ts";
-import { parsePercent, parsePositive } from "../lib/units.ts";
+import { parseDuration, parsePercent, parsePositive } from "../lib/units.ts";
 import type { LoadSettings } from "./client_lines.ts";
 import { UsageError } from "./exit.ts";
 import {
@@ -68,9 +69,10 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     payloadName: undefined,
     quiet: values.quiet === true,
     json: values.json === true,
-    maxLossPct: flagValue("max-loss", values["max-loss"], parsePercent),
+    maxLossPct: undefined,
   };
-  if (plan.help) return plan;
+  if (plan.help) return plan; // --help wins over the values of the other flags
+  plan.maxLossPct = flagValue("max-loss", values["max-loss"], parsePercent);
   if (positionals.length !== 1) {
     throw new UsageError(
       positionals.length === 0
@@ -101,6 +103,7 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     size: sizeFlag("size", values.size, MAX_PROBE_SIZE),
     seed: integerFlag("seed", values.seed, 0, 2 ** 32 - 1),
     timeoutMs: durationFlag("timeout", values.timeout),
+    attemptDelayMs: flagValue("attempt-delay", values["attempt-delay"], parseAttemptDelay),
     count: integerFlag("count", values.count, 0, 1_000_000_000),
     intervalMs: durationFlag("interval", values.interval),
     deadlineMs: durationFlag("deadline", values.deadline),
@@ -130,17 +133,50 @@ function loadSettings(
   const settings = given<LoadSettings>({
     concurrency: integerFlag("concurrency", values.concurrency, 1, 10_000) ?? 1,
     durationMs: durationFlag("duration", values.duration),
-    count: series.count,
+    // --count 0 is the help's "until Ctrl-C": no count.
+    count: series.count || undefined,
     rate: flagValue(
       "rate",
       values.rate,
       (text) => parsePositive(text, "probes per second above 0"),
     ),
   });
-  if (settings.durationMs === undefined && !settings.count) {
-    throw new UsageError("Load mode needs --duration or a --count above 0");
+  if (settings.durationMs === undefined && series.count === undefined) {
+    throw new UsageError("Load mode needs --duration or --count (--count 0: until Ctrl-C)");
+  }
+  if (values.size !== undefined) {
+    checkLoadBudget(settings.concurrency, probeSettings(series).size, `--size ${values.size}`);
   }
   return settings;
+}
+
+/**
+ * Refuses a load run whose loops' buffers together would pass the budget
+ * (`MAX_LOAD_BUFFER_BYTES`), naming both flags.
+ *
+ * @param concurrency The loops (`--concurrency`).
+ * @param size Bytes per probe.
+ * @param sizeGiven How the size was given, as the message shows it: `--size 16MiB`.
+ * @throws {UsageError} Above the budget.
+ */
+export function checkLoadBudget(concurrency: number, size: number, sizeGiven: string): void {
+  const bytes = loadBufferBytes(concurrency, size);
+  if (bytes <= MAX_LOAD_BUFFER_BYTES) return;
+  const mib = (value: number) => `${Math.round(value / 2 ** 20)} MiB`;
+  throw new UsageError(
+    `--concurrency ${concurrency} with ${sizeGiven} needs ${
+      mib(bytes)
+    } of buffers (a payload and an echo per loop), above load mode's budget of ${
+      mib(MAX_LOAD_BUFFER_BYTES)
+    }: lower --concurrency or the size`,
+  );
+}
+
+/** RFC 8305 asks for at least 10 ms between connection attempts. */
+function parseAttemptDelay(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < 10) throw new ValueError(text, "a duration of 10ms or more (RFC 8305)");
+  return ms;
 }
 
 function parsePayloadFlag(text: string) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ClientPlan } from "./client_plan.ts";
+import { checkLoadBudget, type ClientPlan } from "./client_plan.ts";
 import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { load, type LoadOptions } from "../lib/load.ts";
 import { probeSettings } from "../lib/probe.ts";
@@ -37,6 +37,13 @@ export async function runClient(plan: ClientPlan): Promise<number> {
     const bytes = await readPayloadFile(plan.payloadFile);
     series.payload = { kind: "bytes", bytes };
     series.size = bytes.length;
+    if (plan.load) {
+      checkLoadBudget(
+        plan.load.concurrency,
+        bytes.length,
+        `--payload "@${plan.payloadFile}" (${bytes.length} bytes)`,
+      );
+    }
   }
   series.seed ??= crypto.getRandomValues(new Uint32Array(1))[0]!;
   const style: LineStyle = {
@@ -135,10 +142,7 @@ async function readPayloadFile(path: string): Promise<Uint8Array> {
         `Reading "${path}" needs read permission: run with --allow-read, or give the file on standard input: --payload @- < "${path}"`,
       );
     }
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
-    throw new UsageError(`Cannot read ${flag}: ${reason}`);
+    throw new UsageError(`Cannot read ${flag}: ${readFailure(error)}`);
   }
   if (bytes.length === 0 || bytes.length > MAX_PROBE_SIZE) {
     throw new UsageError(
@@ -146,4 +150,13 @@ async function readPayloadFile(path: string): Promise<Uint8Array> {
     );
   }
   return bytes;
+}
+
+/** Why a payload file could not be read, in words (not the system's `(os error 21)`). */
+function readFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory, not a file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  // Other failures keep their text, without the system's error number.
+  return (error as Error).message.replace(/ \(os error \d+\)/, "");
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ConnectAttempt } from "./happy_eyeballs.ts";
+
 /** The stable codes of {@linkcode EchoError}. */
 export type ErrorCode =
   | "invalid"
@@ -15,6 +17,7 @@ export type ErrorCode =
   | "reset"
   | "short"
   | "mismatch"
+  | "extra"
   | "error";
 
 /**
@@ -87,12 +90,27 @@ export class ValueError extends EchoError {
 export interface ProbeErrorDetails {
   /** The probe's sequence number. */
   seq: number;
-  /** Bytes echoed back before the failure (codes `timeout`, `short`, `reset`, `mismatch`). */
+  /** The host as given (a name or an IP literal). */
+  host?: string;
+  /** The IP address of the connection, or of the one address tried. */
+  address?: string;
+  /** The server's port. */
+  port?: number;
+  /** The local `address:port` of the connection, once it was made. */
+  local?: string;
+  /** The connection attempts of a failed connect, one per address tried. */
+  attempts?: ConnectAttempt[];
+  /**
+   * Bytes echoed back before the failure (codes `timeout`, `short`, `reset`, `mismatch`;
+   * for `extra`, all the bytes that came back).
+   */
   bytesBack?: number;
   /** Bytes sent in the probe. */
   size?: number;
-  /** For code `timeout`: what was timed out. */
-  phase?: "connect" | "echo";
+  /** For code `extra`: bytes that came back beyond those sent. */
+  extraBytes?: number;
+  /** For code `timeout` (and a `resolve` that timed out): what was timed out. */
+  phase?: "resolve" | "connect" | "echo";
   /** For code `mismatch`: offset of the first differing byte, from 0. */
   offset?: number;
   /** For code `mismatch`: the byte sent at `offset`. */

@@ -6,8 +6,10 @@
  */
 
 import { DeadlineTimer } from "./deadline.ts";
+import { MAX_LOAD_BUFFER_BYTES } from "./defaults.ts";
 import { delay } from "./delay.ts";
 import { type ErrorCode, ProbeError } from "./errors.ts";
+import { loadBufferBytes } from "./exchange.ts";
 import { type ProbeOptions, Prober, type ProbeResult, probeSettings } from "./probe.ts";
 import { ProbeStats } from "./stats.ts";
 
@@ -21,7 +23,10 @@ export interface LoadOptions extends ProbeOptions {
   concurrency?: number;
   /** Stop after this many milliseconds. */
   durationMs?: number;
-  /** Stop after this many probes in all. One of `durationMs` and `count` is needed. */
+  /**
+   * Stop after this many probes in all (0: no count). Without `durationMs` or a count,
+   * the run goes on until `signal` aborts.
+   */
   count?: number;
   /**
    * Probes per second over all loops, on a fixed schedule; latency then counts from
@@ -75,11 +80,13 @@ export interface LoadReport extends LoadProgress {
  *
  * Latency goes into a {@linkcode ProbeStats} (a fixed-size histogram): memory stays
  * the same however long the run. A failed probe is counted by code and the loop
- * goes on. Every loop's deadlines share one timer.
+ * goes on. Every loop's deadlines share one timer. The loops' buffers together (see
+ * {@linkcode loadBufferBytes}) are held to `MAX_LOAD_BUFFER_BYTES` (256 MiB).
  *
  * @param options What to probe, how many loops, how long or how many; see {@linkcode LoadOptions}.
  * @returns Totals, rates, latency percentiles and errors.
- * @throws {RangeError} When neither `durationMs` nor `count` is given.
+ * @throws {RangeError} When none of `durationMs`, `count` and `signal` is given, or the
+ *   buffers of `concurrency` loops of `size` would pass `MAX_LOAD_BUFFER_BYTES`.
  * @throws The reason of `options.signal` never: an abort ends the run early, and the
  *   report covers what was done.
  *
@@ -103,12 +110,19 @@ export interface LoadReport extends LoadProgress {
  * ```
  */
 export async function load(options: LoadOptions): Promise<LoadReport> {
-  const { durationMs, count, rate, onProgress } = options;
-  if (durationMs === undefined && count === undefined) {
-    throw new RangeError("load() needs durationMs or count");
+  const { durationMs, rate, onProgress } = options;
+  const count = options.count || undefined;
+  if (durationMs === undefined && count === undefined && options.signal === undefined) {
+    throw new RangeError("load() needs durationMs, count or signal");
   }
   const concurrency = options.concurrency ?? 1;
   const { size, timeoutMs } = probeSettings(options);
+  const bufferBytes = loadBufferBytes(concurrency, size);
+  if (bufferBytes > MAX_LOAD_BUFFER_BYTES) {
+    throw new RangeError(
+      `load() with ${concurrency} loops of ${size} bytes needs ${bufferBytes} bytes of buffers, above ${MAX_LOAD_BUFFER_BYTES}`,
+    );
+  }
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -135,6 +149,15 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
   const loop = async () => {
     await using prober = new Prober({ ...options, signal: stop.signal }, { timer: deadlines });
     probers.push(prober);
+    // On a kept connection a probe's verdict is final when the next one is sent (or at
+    // the end): bytes after its echo until then fail it (`extra`), so it is counted then.
+    let pending: ProbeResult | undefined;
+    let pendingStart = NaN;
+    const tally = (late: ProbeError | undefined) => {
+      if (late) stats.failure(late.code);
+      else stats.success(latency(pending!, pendingStart));
+      pending = undefined;
+    };
     while (!stop.signal.aborted) {
       const index = next++;
       if (count !== undefined && index >= count) break;
@@ -148,6 +171,7 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
         // little before its time): from the real one.
         start = Math.min(scheduled, performance.now());
       }
+      if (pending) tally(await prober.settle());
       let result: ProbeResult;
       try {
         result = await prober.probe(index + 1);
@@ -157,8 +181,15 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
         stats.failure(error.code);
         continue;
       }
-      stats.success(Number.isNaN(start) ? result.totalMs : result.finishedAt - start);
+      if (prober.unsettled) {
+        pending = result;
+        pendingStart = start;
+      } else {
+        stats.success(latency(result, start));
+      }
     }
+    // The run's end: after a count, the server's close settles the last probe.
+    if (pending) tally(await prober.settle(!stop.signal.aborted));
   };
 
   try {
@@ -187,4 +218,9 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     errors: summary.errors,
     drops: probers.reduce((sum, prober) => sum + prober.drops, 0),
   };
+}
+
+/** A probe's latency: from its start, or with a rate from its scheduled start (`start`). */
+function latency(result: ProbeResult, start: number): number {
+  return Number.isNaN(start) ? result.totalMs : result.finishedAt - start;
 }

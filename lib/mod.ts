@@ -16,7 +16,7 @@
  * @module
  */
 
-export { DEFAULTS, MAX_PROBE_SIZE, MAX_RECORD_SIZE } from "./defaults.ts";
+export { DEFAULTS, MAX_LOAD_BUFFER_BYTES, MAX_PROBE_SIZE, MAX_RECORD_SIZE } from "./defaults.ts";
 export {
   EchoError,
   type ErrorCode,
@@ -45,8 +45,24 @@ export {
   type ProbeSettings,
   probeSettings,
 } from "./probe.ts";
-export { literalFamily, resolveAddress, type Resolver, systemResolver } from "./resolve.ts";
+export {
+  literalFamily,
+  resolveAddresses,
+  type ResolveOptions,
+  type Resolver,
+  systemResolver,
+} from "./resolve.ts";
+export {
+  type AttemptOutcome,
+  type ConnectAttempt,
+  type Connected,
+  ConnectFailure,
+  connectFirst,
+  type ConnectFirstOptions,
+  interleaveFamilies,
+} from "./happy_eyeballs.ts";
 export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } from "./series.ts";
+export { loadBufferBytes, proberBufferBytes } from "./exchange.ts";
 export { load, type LoadOptions, type LoadProgress, type LoadReport } from "./load.ts";
 export { ProbeStats, type ProbeSummary } from "./stats.ts";
 export { Histogram } from "./histogram.ts";
@@ -61,5 +77,11 @@ export {
 export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
 export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
-export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
-export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";
+export { formatHostPort, type HostPort, ipFamily, parseHost, parseHostPort } from "./address.ts";
+export {
+  formatDuration,
+  MAX_DURATION_MS,
+  parseByteSize,
+  parseDuration,
+  parseInteger,
+} from "./units.ts";

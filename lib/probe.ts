@@ -6,19 +6,24 @@
 
 import { ProbeConnection } from "./connect.ts";
 import { DeadlineTimer } from "./deadline.ts";
-import { compare, fillPayload } from "./payload.ts";
-import { readFull, writeAll } from "./record.ts";
+import type { ProbeError } from "./errors.ts";
+import { afterEcho, echoSlack, exchange } from "./exchange.ts";
+import { interleaveFamilies } from "./happy_eyeballs.ts";
+import { fillPayload } from "./payload.ts";
 import {
   type ProbeOptions,
   type ProbeResult,
   type ProbeSettings,
   probeSettings,
 } from "./probe_options.ts";
-import { resolveAddress } from "./resolve.ts";
-import { echoMatches, echoProblem, mismatchError } from "./verdict.ts";
+import { literalFamily, resolveAddresses } from "./resolve.ts";
+import { EchoBuffers, echoProblem, extraError, mismatchError } from "./verdict.ts";
 
 export type { ProbeOptions, ProbeResult, ProbeSettings };
 export { probeSettings };
+
+/** A settled verdict that stands, made once. */
+const NOTHING = Promise.resolve(undefined);
 
 /** What probers can share: load mode runs many with one timer. */
 export interface ProberShared {
@@ -26,12 +31,13 @@ export interface ProberShared {
   timer: DeadlineTimer;
 }
 
-/** Payloads up to this size are written, then read; larger ones both at once. */
-const SEQUENTIAL_MAX_BYTES = 16 * 1024;
-
 /**
  * Sends probes to one echo server, each on a new connection or, with `reuse`,
  * all on one. Dispose of it to close a kept connection.
+ *
+ * A verdict covers every byte that comes back, the echo and any more: on a new
+ * connection up to the server's close, on a kept one up to the next probe's send
+ * ({@linkcode Prober.settle}). The timings end at the echo's last byte all the same.
  *
  * @example Three probes over one connection
  * ```ts
@@ -46,7 +52,10 @@ const SEQUENTIAL_MAX_BYTES = 16 * 1024;
  *   reuse: true,
  * });
  * const reused = [];
- * for (let seq = 1; seq <= 3; seq++) reused.push((await prober.probe(seq)).reused);
+ * for (let seq = 1; seq <= 3; seq++) {
+ *   reused.push((await prober.probe(seq)).reused);
+ *   assert.equal(await prober.settle(seq === 3), undefined); // nothing after the echo
+ * }
  * assert.deepEqual(reused, [false, true, true]);
  * ```
  */
@@ -54,17 +63,15 @@ export class Prober implements AsyncDisposable {
   /** Reused connections that dropped and were reconnected. */
   drops = 0;
   readonly #options: ProbeSettings;
-  readonly #port: number;
-  readonly #size: number;
   readonly #timer: DeadlineTimer;
   /** The timer is this prober's own (disposed of with it), not a shared one. */
   readonly #ownTimer: boolean;
-  readonly #payload: Uint8Array;
-  readonly #echo: Uint8Array;
-  readonly #payloadWords: Uint32Array;
-  readonly #echoWords: Uint32Array;
-  #address: string | undefined;
+  readonly #buffers: EchoBuffers;
+  #addresses: string[] | undefined;
+  #lastAddress: string | undefined;
   #connection: ProbeConnection | undefined;
+  /** The last probe on the kept connection, until {@linkcode Prober.settle} (0: none). */
+  #unsettledSeq = 0;
 
   /**
    * Prepares the buffers; nothing connects before the first probe.
@@ -75,70 +82,107 @@ export class Prober implements AsyncDisposable {
    */
   constructor(options: ProbeOptions, shared?: ProberShared) {
     this.#options = probeSettings(options);
-    this.#port = this.#options.port;
-    this.#size = this.#options.size;
     this.#ownTimer = shared === undefined;
     this.#timer = shared?.timer ?? new DeadlineTimer(this.#options.timeoutMs);
-    this.#payload = new Uint8Array(this.#size);
-    this.#echo = new Uint8Array(this.#size);
-    this.#payloadWords = new Uint32Array(this.#payload.buffer, 0, this.#size >> 2);
-    this.#echoWords = new Uint32Array(this.#echo.buffer, 0, this.#size >> 2);
+    const { size } = this.#options;
+    this.#buffers = new EchoBuffers(size, echoSlack(size));
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /**
    * Sends one probe and verifies its echo.
    *
-   * Writing and reading run at the same time, so a payload larger than both
-   * ends' socket buffers cannot deadlock. On a connection of its own, the probe
-   * shuts down its sending side once the payload is written (as `nc -N` does),
-   * so a record-mode server echoes a last partial record too.
+   * The payload is made before any clock starts: the phases time the network only.
+   * Writing and reading run at the same time, so a payload larger than both ends'
+   * socket buffers cannot deadlock. On a connection of its own, the probe shuts down
+   * its sending side once the payload is written (as `nc -N` does), so a record-mode
+   * server echoes a last partial record too, then closes.
+   *
+   * On a kept connection the result is the verdict so far ({@linkcode Prober.settle}
+   * makes it final). A probe before that was not settled is settled first: its `extra`
+   * error (with its `seq`) is thrown instead of sending.
    *
    * @param seq The sequence number: reported back, and part of the `random` seed.
    * @returns The timings and addresses of the exchange.
    * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `short`,
-   *   `mismatch` or `error`, and the details known.
+   *   `mismatch`, `extra` or `error`, and the details known.
    * @throws The reason of `options.signal` when it aborts.
    */
   async probe(seq: number): Promise<ProbeResult> {
-    const { signal } = this.#options;
-    signal?.throwIfAborted();
-    let started = performance.now();
-    let address = this.#address;
+    this.#options.signal?.throwIfAborted();
+    const late = this.#unsettledSeq !== 0 && await this.settle();
+    if (late) throw late;
     let resolveMs = 0;
-    let previousAddress: string | undefined;
-    if (!address || this.#options.resolveEach) {
-      try {
-        address = await resolveAddress(
-          this.#options.hostname,
-          this.#options.family,
-          this.#options.resolver,
-          seq,
-        );
-      } catch (error) {
-        signal?.throwIfAborted();
-        throw error;
+    if (!this.#addresses || this.#options.resolveEach) {
+      const { hostname } = this.#options;
+      const started = performance.now();
+      // A name resolves within the probes' timeout; an IP literal needs no deadline.
+      using deadline = literalFamily(hostname) ? undefined : this.#timer.start();
+      const addresses = await resolveAddresses(hostname, {
+        ...this.#options, // the family, resolver, port and signal
+        seq,
+        timeoutMs: this.#timer.timeoutMs,
+        deadline: deadline?.signal,
+      });
+      resolveMs = performance.now() - started;
+      const kept = this.#connection;
+      if (kept && !addresses.includes(kept.address)) {
+        this.#connection = undefined; // the name moved away from the kept connection's address
+        await kept.closeAndWait();
       }
-      const resolved = performance.now();
-      resolveMs = resolved - started;
-      started = resolved;
-      if (this.#address !== undefined && address !== this.#address) {
-        previousAddress = this.#address;
-        this.#connection?.close();
-        this.#connection = undefined;
-      }
-      this.#address = address;
+      this.#addresses = interleaveFamilies(addresses);
     }
-
-    fillPayload(this.#payload, this.#options.payload, this.#options.seed, seq);
-    const result = await this.#attempt(seq, address, this.#connection !== undefined, started);
+    fillPayload(this.#buffers.payload, this.#options.payload, this.#options.seed, seq);
+    const result = await this.#attempt(seq, this.#connection !== undefined);
     result.resolveMs = resolveMs;
     result.totalMs = resolveMs + result.timeMs;
-    if (previousAddress) result.previousAddress = previousAddress;
+    if (this.#options.resolveEach && this.#lastAddress && result.address !== this.#lastAddress) {
+      result.previousAddress = this.#lastAddress;
+    }
+    this.#lastAddress = result.address;
     return result;
   }
 
-  /** Closes the kept connection, if any. */
+  /** Whether the last probe's verdict waits for {@linkcode Prober.settle} (a kept connection). */
+  get unsettled(): boolean {
+    return this.#unsettledSeq !== 0;
+  }
+
+  /**
+   * Makes the verdict of the last probe on a kept connection final: bytes that came
+   * after its echo, before now, fail it with code `extra`. Call it right before the next
+   * probe is sent, or with `last` at the end: then the probe shuts down its sending side
+   * and reads on to the server's close (within the timeout), as a new connection does.
+   * A kept connection the server closed after the echo is reconnected by the next probe
+   * (counted in `drops`).
+   *
+   * @param last No probe follows: wait for the server's close, then close the connection.
+   * @returns The `extra` error of the last probe, or `undefined` when its verdict stands
+   *   (and always when there is nothing to settle: a new connection's verdict is final).
+   */
+  settle(last = false): Promise<ProbeError | undefined> {
+    const seq = this.#unsettledSeq;
+    const connection = this.#connection;
+    this.#unsettledSeq = 0;
+    if (seq === 0 || !connection) return NOTHING;
+    // Nothing came and the next probe is about to be sent: it reads on (no await: load
+    // mode settles before every probe of a kept connection).
+    if (!last && connection.waitingResult === undefined) return NOTHING;
+    return this.#settle(seq, connection, last);
+  }
+
+  async #settle(seq: number, connection: ProbeConnection, last: boolean) {
+    const stopped = this.#options.signal?.aborted === true;
+    const after = await afterEcho(connection, last && !stopped, this.#buffers.slack);
+    this.#connection = undefined;
+    const where = connection.where(seq);
+    await connection.closeAndWait();
+    if (after) return extraError(this.#options.size, after, where);
+    if (after === null && !last && !stopped) this.drops++; // the server closed it after the echo
+    return undefined;
+  }
+
+  /** Closes the kept connection, if any (a read still waiting on it ends soon after). */
   close(): void {
     this.#connection?.close();
     this.#connection = undefined;
@@ -146,123 +190,86 @@ export class Prober implements AsyncDisposable {
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
   }
 
-  /** Closes the kept connection, as {@linkcode Prober.close}. */
-  [Symbol.asyncDispose](): Promise<void> {
+  /** Closes the kept connection, as {@linkcode Prober.close}, and waits for its last read. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const connection = this.#connection;
     this.close();
-    return Promise.resolve();
+    await connection?.closeAndWait();
   }
 
   readonly #onAbort = () => this.#connection?.close();
 
-  async #attempt(
-    seq: number,
-    address: string,
-    retryOnDrop: boolean,
-    started: number,
-  ): Promise<ProbeResult> {
+  async #attempt(seq: number, retryOnDrop: boolean): Promise<ProbeResult> {
     let connection = this.#connection;
     const reused = connection !== undefined;
-    let connected = started;
+    let connectMs = 0;
     if (!connection) {
-      connection = new ProbeConnection(this.#timer, this.#size);
-      await connection.connect(address, this.#port, this.#options.signal, seq);
-      connected = performance.now();
-    }
-    this.#connection = connection;
-    const { conn, deadline } = connection;
-    const { signal } = deadline;
-    connection.bytesBack = 0;
-    connection.firstByteAt = 0;
-    deadline.renew();
-    let failure: unknown;
-    try {
-      if (this.#size <= SEQUENTIAL_MAX_BYTES) {
-        // Written, then read: the payload fits the socket buffers. One write and one
-        // read carry most probes; the loops only take over the rest. Kept inline, as
-        // each async call on this path costs `--reuse` load a few per cent.
-        const written = await conn.write(this.#payload);
-        if (written < this.#size) await writeAll(conn, this.#payload.subarray(written), signal);
-        if (!this.#options.reuse) await conn.closeWrite();
-        const read = await conn.read(this.#echo);
-        if (read !== null) {
-          connection.onRead(read);
-          if (read < this.#size) await readFull(conn, this.#echo, signal, read, connection.onRead);
-        }
-      } else {
-        await this.#exchangeLarge(connection);
+      const { size, hostname, port } = this.#options;
+      connection = new ProbeConnection(this.#timer, size, hostname, port);
+      this.#connection = connection; // from now on an abort of the signal closes it
+      const started = performance.now();
+      try {
+        const { attemptDelayMs, signal } = this.#options;
+        await connection.connect(this.#addresses!, attemptDelayMs, signal, seq);
+      } catch (error) {
+        this.#connection = undefined;
+        throw error;
       }
-    } catch (error) {
-      failure = error;
+      connectMs = performance.now() - started;
     }
-    if (failure !== undefined || connection.bytesBack !== this.#size) {
+    const { size, reuse } = this.#options;
+    const { payload, echo } = this.#buffers;
+    const exchanged = await exchange(connection, payload, echo, !reuse);
+    const { bytesBack, extraBytes, sentAt, doneAt, failure } = exchanged;
+    if (failure !== undefined || bytesBack < size) {
+      const { timeoutMs } = this.#timer;
       const problem = echoProblem(
-        {
-          bytesBack: connection.bytesBack,
-          size: this.#size,
-          signal,
-          timeoutMs: this.#timer.timeoutMs,
-        },
-        seq,
+        { bytesBack, size, signal: connection.deadline.signal, timeoutMs },
+        connection.where(seq),
         failure,
       );
       this.#connection = undefined;
-      connection.close();
+      await connection.closeAndWait();
       this.#options.signal?.throwIfAborted();
       const dropped = problem.code === "reset" || problem.code === "short";
       if (reused && retryOnDrop && dropped) {
         this.drops++;
-        return this.#attempt(seq, address, false, performance.now());
+        return this.#attempt(seq, false);
       }
       throw problem;
     }
-    const done = performance.now();
-    const { localAddr } = conn;
-    const difference = echoMatches(this.#payload, this.#echo, this.#payloadWords, this.#echoWords)
-      ? undefined
-      : compare(this.#payload, this.#echo);
-    if (!this.#options.reuse || difference) {
-      // After a mismatch, what else is in flight on the connection is unknown.
+    const difference = this.#buffers.difference();
+    if (!reuse || difference || extraBytes > 0) {
+      // After a mismatch or extra bytes, what else is in flight on the connection is unknown.
       this.#connection = undefined;
-      connection.close();
+      const where = connection.where(seq);
+      await connection.closeAndWait();
+      if (difference) throw mismatchError(difference, size, where);
+      if (extraBytes > 0) throw extraError(size, extraBytes, where);
+    } else {
+      connection.startWaitingRead(echo);
+      this.#unsettledSeq = seq;
     }
-    if (difference) throw mismatchError(difference, this.#size, seq);
-    const connectMs = connected - started;
-    return {
+    const { localAddr } = connection.conn;
+    const result: ProbeResult = {
       seq,
       hostname: this.#options.hostname,
-      address,
-      port: this.#port,
+      address: connection.address,
+      port: this.#options.port,
       localAddress: localAddr.hostname,
       localPort: localAddr.port,
-      bytes: this.#size,
+      bytes: size,
       reused,
       resolveMs: 0,
       connectMs,
-      firstByteMs: (connection.firstByteAt || done) - connected,
-      echoMs: done - connected,
-      timeMs: connectMs + (done - connected),
+      firstByteMs: (connection.firstByteAt || doneAt) - sentAt,
+      echoMs: doneAt - sentAt,
+      timeMs: connectMs + doneAt - sentAt,
       totalMs: 0,
-      finishedAt: done,
+      finishedAt: doneAt,
     };
-  }
-
-  /**
-   * Writes a payload larger than the socket buffers while reading its echo, so that
-   * neither side can block the other.
-   *
-   * @throws What the read, else the write, failed with.
-   */
-  async #exchangeLarge(connection: ProbeConnection): Promise<void> {
-    const { conn, deadline: { signal } } = connection;
-    const writing = this.#options.reuse
-      ? writeAll(conn, this.#payload, signal)
-      : writeAll(conn, this.#payload, signal).then(() => conn.closeWrite());
-    const [written, read] = await Promise.allSettled([
-      writing,
-      readFull(conn, this.#echo, signal, 0, connection.onRead),
-    ]);
-    if (read.status === "rejected") throw read.reason;
-    if (written.status === "rejected") throw written.reason;
+    if (!reused) result.attempts = connection.attempts;
+    return result;
   }
 }
 

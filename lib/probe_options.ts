@@ -5,6 +5,7 @@
  */
 
 import { DEFAULTS } from "./defaults.ts";
+import type { ConnectAttempt } from "./happy_eyeballs.ts";
 import type { PayloadSpec } from "./payload.ts";
 import { type Resolver, systemResolver } from "./resolve.ts";
 
@@ -23,10 +24,16 @@ export interface ProbeOptions {
    */
   size?: number;
   /**
-   * Deadline of a connect, and separately of each echo.
+   * Deadline of the name's resolution, of the connect, and separately of each echo.
    * @default {30000}
    */
   timeoutMs?: number;
+  /**
+   * When the name has several addresses, milliseconds from the start of one connection
+   * attempt to the start of the next (RFC 8305); a failed attempt starts the next at once.
+   * @default {250}
+   */
+  attemptDelayMs?: number;
   /**
    * Keep one connection for many probes (then a probe measures the echo alone).
    * A reused connection that drops is reconnected once, and counted in `drops`.
@@ -65,7 +72,7 @@ export interface ProbeResult {
   seq: number;
   /** The host as given. */
   hostname: string;
-  /** The IP address the probe connected to. */
+  /** The IP address the probe connected to: the one that answered first. */
   address: string;
   /** With `resolveEach`: the address of the probe before, when it changed. */
   previousAddress?: string;
@@ -81,8 +88,13 @@ export interface ProbeResult {
   reused: boolean;
   /** Milliseconds to resolve the name (0 for an IP literal or a kept address). */
   resolveMs: number;
-  /** Milliseconds from connect to established (0 on a reused connection). */
+  /**
+   * Milliseconds from the first connection attempt to the connection made (0 on a reused
+   * connection): with several addresses, the attempts before the one that won count too.
+   */
   connectMs: number;
+  /** The connection attempts of a new connection, one per address tried, in order. */
+  attempts?: ConnectAttempt[];
   /** Milliseconds from the first byte sent to the first byte echoed. */
   firstByteMs: number;
   /** Milliseconds from the first byte sent to the last byte echoed. */
@@ -122,6 +134,7 @@ export function probeSettings(options: ProbeOptions): ProbeSettings {
     port: options.port ?? DEFAULTS.port,
     size: options.size ?? DEFAULTS.recordSize,
     timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    attemptDelayMs: options.attemptDelayMs ?? DEFAULTS.attemptDelayMs,
     reuse: options.reuse ?? false,
     resolveEach: options.resolveEach ?? false,
     payload: options.payload ?? { kind: "random" },

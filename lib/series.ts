@@ -48,6 +48,10 @@ export interface SeriesEnd {
  * Runs probes one after the other and yields each outcome; returns why it stopped.
  * A probe cut short by the deadline or the signal is not yielded.
  *
+ * On a kept connection (`reuse`) a probe's outcome is yielded when the next probe is
+ * about to be sent (or when the run ends): bytes that arrive after its echo until then
+ * are its own, and fail it with code `extra` (see `Prober.settle()`).
+ *
  * @param options What to probe and when to stop; see {@linkcode SeriesOptions}.
  * @returns An async generator of outcomes, whose return value is a {@linkcode SeriesEnd}.
  *
@@ -83,27 +87,46 @@ export async function* probeSeries(
   const sources = [options.signal, deadline].filter((signal) => signal !== undefined);
   const stop = sources.length > 1 ? AbortSignal.any(sources) : sources[0];
   await using prober = new Prober(stop ? { ...options, signal: stop } : options);
+  const end = (stoppedBy: SeriesEnd["stoppedBy"]): SeriesEnd => ({
+    drops: prober.drops,
+    stoppedBy,
+  });
   const stoppedBy = (): SeriesEnd["stoppedBy"] => options.signal?.aborted ? "signal" : "deadline";
 
   for (let seq = 1; count === 0 || seq <= count; seq++) {
     const started = performance.now();
     const timestamp = new Date();
+    const wait = () => {
+      const ms = intervalMs - (performance.now() - started);
+      return ms > 0 ? delay(ms, stop) : Promise.resolve(!stop?.aborted);
+    };
     let outcome: ProbeOutcome;
     try {
       outcome = { seq, timestamp, ok: true, result: await prober.probe(seq) };
     } catch (error) {
-      if (stop?.aborted) return { drops: prober.drops, stoppedBy: stoppedBy() };
+      if (stop?.aborted) return end(stoppedBy());
       if (!(error instanceof ProbeError)) throw error;
       outcome = { seq, timestamp, ok: false, error };
     }
-    yield outcome;
-    if (outcome.ok && options.untilOk) return { drops: prober.drops, stoppedBy: "ok" };
-    if (count !== 0 && seq >= count) break;
-    const wait = intervalMs - (performance.now() - started);
-    if (wait > 0 && !await delay(wait, stop)) {
-      return { drops: prober.drops, stoppedBy: stoppedBy() };
+    const last = count !== 0 && seq >= count;
+    let waited = false;
+    if (prober.unsettled) {
+      // A kept connection: the verdict is final when the next probe is sent, so the
+      // wait for it comes first. With no next probe, the server's close settles it.
+      const settleNow = last || options.untilOk === true;
+      if (!settleNow) {
+        await wait(); // cut short by the stop: settled with what came so far
+        waited = true;
+      }
+      const late = await prober.settle(settleNow);
+      if (late) outcome = { seq, timestamp, ok: false, error: late };
     }
-    if (stop?.aborted) return { drops: prober.drops, stoppedBy: stoppedBy() };
+    yield outcome;
+    if (outcome.ok && options.untilOk) return end("ok");
+    if (stop?.aborted) return end(stoppedBy());
+    if (last) break;
+    if (!waited && !await wait()) return end(stoppedBy());
+    if (stop?.aborted) return end(stoppedBy());
   }
-  return { drops: prober.drops, stoppedBy: "count" };
+  return end("count");
 }

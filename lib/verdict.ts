@@ -5,8 +5,8 @@
  * @module
  */
 
-import { isReset, ProbeError } from "./errors.ts";
-import type { Difference } from "./payload.ts";
+import { isReset, ProbeError, type ProbeErrorDetails } from "./errors.ts";
+import { compare, type Difference } from "./payload.ts";
 import { formatDuration } from "./units.ts";
 
 /**
@@ -48,6 +48,59 @@ export function echoMatches(
   return true;
 }
 
+/**
+ * A prober's payload and echo buffers (the echo with room past it, to see bytes that
+ * follow), and their comparison: made once per prober, reused by every probe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EchoBuffers } from "./verdict.ts";
+ *
+ * const buffers = new EchoBuffers(6, 64);
+ * buffers.payload.set([1, 2, 3, 4, 5, 6]);
+ * buffers.echo.set([1, 2, 3, 4, 5, 6, 7]); // the 7 is past the echo: not compared
+ * assert.equal(buffers.difference(), undefined);
+ * buffers.echo[5] = 9;
+ * assert.deepEqual(buffers.difference(), { offset: 5, expected: 6, actual: 9, differing: 1 });
+ * ```
+ */
+export class EchoBuffers {
+  /** The bytes to send. */
+  readonly payload: Uint8Array;
+  /** Where the echo is read: the payload's length, and the room past it. */
+  readonly echo: Uint8Array;
+  /** The room past the echo, to read what follows it into. */
+  readonly slack: Uint8Array;
+  readonly #payloadWords: Uint32Array;
+  readonly #echoWords: Uint32Array;
+
+  /**
+   * Allocates the buffers.
+   *
+   * @param size Bytes of the payload, and of its echo.
+   * @param slack Bytes of room past the echo.
+   */
+  constructor(size: number, slack: number) {
+    this.payload = new Uint8Array(size);
+    this.echo = new Uint8Array(size + slack);
+    this.slack = this.echo.subarray(size);
+    this.#payloadWords = new Uint32Array(this.payload.buffer, 0, size >> 2);
+    this.#echoWords = new Uint32Array(this.echo.buffer, 0, size >> 2);
+  }
+
+  /**
+   * Compares the echo with the payload, over the payload's length.
+   *
+   * @returns `undefined` when they are equal, else where they differ.
+   */
+  difference(): Difference | undefined {
+    return echoMatches(this.payload, this.echo, this.#payloadWords, this.#echoWords)
+      ? undefined
+      : compare(this.payload, this.echo);
+  }
+}
+
 /** What is known of an echo that did not complete. */
 export interface EchoState {
   /** Bytes of the echo read. */
@@ -64,7 +117,7 @@ export interface EchoState {
  * The error of an echo that failed or came back short.
  *
  * @param state The bytes back and the deadline.
- * @param seq The probe's sequence number.
+ * @param where The probe's `seq`, and where it was: `host`, `address`, `port`, `local`.
  * @param failure What the read or write threw, or `undefined` when the server closed.
  * @returns A `timeout`, `reset`, `error` or `short` error.
  *
@@ -74,19 +127,24 @@ export interface EchoState {
  * import { echoProblem } from "./verdict.ts";
  *
  * const state = { bytesBack: 100, size: 250, signal: new AbortController().signal, timeoutMs: 1000 };
- * const error = echoProblem(state, 4, undefined);
+ * const error = echoProblem(state, { seq: 4 }, undefined);
  * assert.equal(error.code, "short");
  * assert.equal(error.message, "Connection closed by the server (100/250 bytes back)");
  * ```
  */
-export function echoProblem(state: EchoState, seq: number, failure: unknown): ProbeError {
+export function echoProblem(
+  state: EchoState,
+  where: ProbeErrorDetails,
+  failure: unknown,
+): ProbeError {
   const { bytesBack, size, signal } = state;
   const back = `${bytesBack}/${size} bytes back`;
+  const details = { ...where, size, bytesBack };
   if (signal.aborted) {
     return new ProbeError(
       "timeout",
       `Timeout after ${formatDuration(state.timeoutMs)} waiting for echo (${back})`,
-      { seq, size, bytesBack, phase: "echo" },
+      { ...details, phase: "echo" },
     );
   }
   if (failure !== undefined) {
@@ -94,15 +152,11 @@ export function echoProblem(state: EchoState, seq: number, failure: unknown): Pr
     return new ProbeError(
       reset ? "reset" : "error",
       reset ? `Connection reset (${back})` : `Echo failed (${back}): ${(failure as Error).message}`,
-      { seq, size, bytesBack },
+      details,
       { cause: failure },
     );
   }
-  return new ProbeError("short", `Connection closed by the server (${back})`, {
-    seq,
-    size,
-    bytesBack,
-  });
+  return new ProbeError("short", `Connection closed by the server (${back})`, details);
 }
 
 /**
@@ -110,7 +164,7 @@ export function echoProblem(state: EchoState, seq: number, failure: unknown): Pr
  *
  * @param difference Where the bytes differ.
  * @param size Bytes sent.
- * @param seq The probe's sequence number.
+ * @param where The probe's `seq`, and where it was: `host`, `address`, `port`, `local`.
  * @returns A `mismatch` error with the offset, the two bytes and the count.
  *
  * @example
@@ -118,18 +172,54 @@ export function echoProblem(state: EchoState, seq: number, failure: unknown): Pr
  * import assert from "node:assert/strict";
  * import { mismatchError } from "./verdict.ts";
  *
- * const error = mismatchError({ offset: 17, expected: 0x4f, actual: 0xb0, differing: 1 }, 250, 4);
+ * const error = mismatchError({ offset: 17, expected: 0x4f, actual: 0xb0, differing: 1 }, 250, { seq: 4 });
  * assert.equal(error.message, "Echo mismatch at byte 17 (sent 0x4f, got 0xb0; 1 of 250 bytes differ)");
  * ```
  */
-export function mismatchError(difference: Difference, size: number, seq: number): ProbeError {
+export function mismatchError(
+  difference: Difference,
+  size: number,
+  where: ProbeErrorDetails,
+): ProbeError {
   const { offset, differing, expected, actual } = difference;
   return new ProbeError(
     "mismatch",
     `Echo mismatch at byte ${offset} (sent ${hex(expected)}, got ${
       hex(actual)
     }; ${differing} of ${size} bytes differ)`,
-    { seq, size, bytesBack: size, ...difference },
+    { ...where, size, bytesBack: size, ...difference },
+  );
+}
+
+/**
+ * The error of an echo that came back with more bytes than were sent: the echo
+ * itself was exact, and `extraBytes` followed it before the server closed (a new
+ * connection) or before the next probe was sent (a kept one).
+ *
+ * @param size Bytes sent.
+ * @param extraBytes Bytes that came back beyond them.
+ * @param where The probe's `seq`, and where it was: `host`, `address`, `port`, `local`.
+ * @returns An `extra` error with the count.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { extraError } from "./verdict.ts";
+ *
+ * const error = extraError(250, 5, { seq: 1 });
+ * assert.equal(error.code, "extra");
+ * assert.equal(error.message, "5 bytes more than sent came back (255/250 bytes back)");
+ * assert.equal(error.details.extraBytes, 5);
+ * ```
+ */
+export function extraError(size: number, extraBytes: number, where: ProbeErrorDetails): ProbeError {
+  const bytesBack = size + extraBytes;
+  return new ProbeError(
+    "extra",
+    `${extraBytes} ${
+      extraBytes === 1 ? "byte" : "bytes"
+    } more than sent came back (${bytesBack}/${size} bytes back)`,
+    { ...where, size, bytesBack, extraBytes },
   );
 }
 

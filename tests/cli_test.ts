@@ -6,6 +6,7 @@ import {
   CliServer,
   closedPort,
   drain,
+  MAIN,
   readRecord,
   runCli,
 } from "./helpers.ts";
@@ -90,10 +91,78 @@ Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (
       ["client", "127.0.0.1", "--payload", "@/etc/hostname"],
       /needs read permission: run with --allow-read/,
     ],
+    // What a user types by mistake is named as such, not as Deno's or the system's error.
+    [["server", "--host", "[::1"], /^echoprobe: Invalid --host "\[::1": expected an IP address/],
+    [["server", "--grace", "-1s"], /Invalid --grace "-1s": expected a duration above zero/],
+    [["client", "127.0.0.1", "--port", "-1"], /Invalid --port "-1": expected a whole number/],
+    [["client", "::1:20005"], /Invalid host "::1:20005": expected \[::1\]:20005 for an IPv6/],
+    [["client", "999.1.1.1"], /Invalid host "999\.1\.1\.1": expected an IPv4 address/],
+    [["client", "127.0.0.1", "-c", "3", "-c", "5"], /Flag "--count" given twice \("3", "5"\)/],
+    [
+      ["client", "127.0.0.1", "-i", "597h", "-c", "3"],
+      /Invalid --interval "597h": .* at most 596h/,
+    ],
+    [["server", "--stats-interval", "597h"], /Invalid --stats-interval "597h": .* at most 596h/],
+    [
+      ["client", "127.0.0.1", "--concurrency", "64", "--size", "16MiB", "--duration", "1s"],
+      /--concurrency 64 with --size 16MiB needs 2052 MiB of buffers/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), async () => assertUsageError(await runCli(args), pattern));
   }
+});
+
+Deno.test("CLI: --help wins over a bad value of another flag", async () => {
+  for (
+    const args of [["server", "--help", "--port", "x"], ["client", "--help", "--max-loss", "x"]]
+  ) {
+    const output = await runCli(args);
+    assert.equal(output.code, 0, output.stderr);
+    assert.match(output.stdout, /^Usage: echoprobe /, args.join(" "));
+  }
+});
+
+Deno.test("CLI: --payload @DIR says it is a directory, not the system's words", async () => {
+  const dir = new URL("./fixtures", import.meta.url).pathname;
+  const output = await runCli(["client", "127.0.0.1", "--payload", `@${dir}`], {
+    permissions: [`--allow-read=${dir}`],
+  });
+  assertUsageError(output, /Cannot read --payload "@.*fixtures": it is a directory, not a file$/);
+});
+
+Deno.test("CLI: load mode refuses a payload from standard input past its buffer budget", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      MAIN,
+      "client",
+      "127.0.0.1",
+      "-n",
+      "64",
+      "-d",
+      "1s",
+      "--payload",
+      "@-",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new Uint8Array(16 << 20));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  assertUsageError(
+    {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    },
+    /--concurrency 64 with --payload "@-" \(16777216 bytes\) needs 2052 MiB of buffers/,
+  );
 });
 
 Deno.test("CLI: a server exchanges with a client, logs the connection, and stops on SIGTERM", async () => {
@@ -196,11 +265,11 @@ Deno.test("CLI: a port in use is one line and exit 3", async () => {
   assert.equal(output.stderr, `echoprobe: Cannot listen on "127.0.0.1:${port}": address in use\n`);
 });
 
-Deno.test("CLI: the client reports a refused connection and exits 1", async () => {
+Deno.test("CLI: the client reports a refused connection, where, and exits 1", async () => {
   const port = closedPort();
   const text = await runCli(["client", "127.0.0.1", "--port", String(port)]);
   assert.equal(text.code, 1);
-  assert.equal(text.stdout.split("\n")[1], "seq=1 connection refused");
+  assert.equal(text.stdout.split("\n")[1], `seq=1 127.0.0.1:${port} connection refused`);
   assert.match(
     text.stdout,
     /\n1 probes transmitted, 0 received, 100% loss, .*\nerrors: refused=1\n$/,
@@ -213,11 +282,20 @@ Deno.test("CLI: the client reports a refused connection and exits 1", async () =
   assert.equal(rest.length, 0);
   assert.match(probe.timestamp, /^\d{4}-\d\d-\d\dT/);
   delete probe.timestamp;
+  assert.equal(typeof probe.error.attempts?.[0]?.ms, "number");
+  delete probe.error.attempts[0].ms;
   assert.deepEqual(probe, {
     type: "probe",
     seq: 1,
     ok: false,
-    error: { code: "refused", message: "Connection refused" },
+    error: {
+      code: "refused",
+      message: "Connection refused",
+      host: "127.0.0.1",
+      address: "127.0.0.1",
+      port,
+      attempts: [{ address: "127.0.0.1", error: "refused" }],
+    },
   });
   assert.equal(summary.type, "summary");
   assert.equal(summary.transmitted, 1);

@@ -28,9 +28,51 @@ Deno.test("parseClientArgs() refuses bad input with the one line users see", asy
       ["127.0.0.1", "-n", "2", "--interval", "1s", "-c", "5"],
       /--interval, --deadline and --until-ok do not go with load mode/,
     ],
-    [["127.0.0.1", "-n", "2"], /Load mode needs --duration or a --count above 0/],
+    [["127.0.0.1", "-n", "2"], /Load mode needs --duration or --count \(--count 0: until Ctrl-C\)/],
     [["127.0.0.1", "-n", "2", "-d", "1s", "--rate", "fast"], /Invalid --rate "fast"/],
     [["127.0.0.1", "-n", "0", "-d", "1s"], /^Invalid --concurrency "0"/],
+    // Values that look like negative numbers are values, refused for their range.
+    [["127.0.0.1", "--port", "-1"], /^Invalid --port "-1": expected a whole number from 1 to/],
+    [["127.0.0.1", "-p", "-1"], /^Invalid --port "-1"/],
+    [["127.0.0.1", "--timeout", "-1s"], /^Invalid --timeout "-1s": expected a duration/],
+    [["127.0.0.1", "-c", "-5"], /^Invalid --count "-5"/],
+    // A value flag given twice: the first would be lost without a word.
+    [
+      ["127.0.0.1", "--count", "3", "--count", "5"],
+      /^Flag "--count" given twice \("3", "5"\): give it once \(see "echoprobe client --help"\)$/,
+    ],
+    [["127.0.0.1", "-c", "3", "--count=5"], /^Flag "--count" given twice/],
+    // HOST: an IPv6 literal with a port needs brackets; a number is an IPv4 address.
+    [
+      ["::1:20005"],
+      /^Invalid host "::1:20005": expected \[::1\]:20005 for an IPv6 address with a port$/,
+    ],
+    [["999.1.1.1"], /^Invalid host "999\.1\.1\.1": expected an IPv4 address/],
+    [["10.0.0.256:80"], /^Invalid host "10\.0\.0\.256": expected an IPv4 address/],
+    [["[127.0.0.1]:80"], /^Invalid host "\[127\.0\.0\.1\]": expected an IPv6 address in brackets/],
+    // Durations past the runtime's timers (596h) are refused, with the largest allowed.
+    ...["interval", "deadline", "timeout"].map((flag): [string[], RegExp] => [
+      ["127.0.0.1", `--${flag}`, "597h"],
+      new RegExp(`^Invalid --${flag} "597h": expected a duration above zero and at most 596h`),
+    ]),
+    [["127.0.0.1", "-d", "597h"], /^Invalid --duration "597h": expected .* at most 596h/],
+    [
+      ["127.0.0.1", "--attempt-delay", "5ms"],
+      /^Invalid --attempt-delay "5ms": expected a duration of 10ms or more/,
+    ],
+    // Load mode's buffers: a payload and an echo per loop, within 256 MiB in all.
+    [
+      ["127.0.0.1", "-n", "64", "-s", "16MiB", "-d", "1s"],
+      /^--concurrency 64 with --size 16MiB needs 2052 MiB of buffers .*above load mode's budget of 256 MiB: lower --concurrency or the size$/,
+    ],
+    [
+      ["127.0.0.1", "-n", "8", "-s", "16MiB", "-c", "8"],
+      /^--concurrency 8 with --size 16MiB needs 257 MiB/,
+    ],
+    [
+      ["127.0.0.1", "-n", "10000", "-s", "64KiB", "-c", "10"],
+      /^--concurrency 10000 with --size 64KiB needs/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     await t.step(
@@ -158,4 +200,44 @@ Deno.test("parseClientArgs() with --help needs no HOST", () => {
   const plan = parseClientArgs(["--help"]);
   assert.equal(plan.help, true);
   assert.equal(parseClientArgs(["-h"]).help, true);
+});
+
+Deno.test("parseClientArgs() with --help ignores the values of other flags", () => {
+  assert.equal(parseClientArgs(["--help", "--max-loss", "x"]).help, true);
+  assert.equal(parseClientArgs(["--max-loss", "x", "-h", "--count", "x", "::1:20005"]).help, true);
+});
+
+Deno.test("parseClientArgs() reads --count 0 in load mode as no count: until Ctrl-C", () => {
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "-n", "2", "-c", "0"]).load, { concurrency: 2 });
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "-n", "2", "-c", "0", "-d", "1s"]).load, {
+    concurrency: 2,
+    durationMs: 1_000,
+  });
+});
+
+Deno.test("parseClientArgs() takes the longest durations the timers hold, and load mode's budget", () => {
+  const plan = parseClientArgs(["127.0.0.1", "-i", "596h", "-w", "596h", "-t", "596h"]);
+  const hours = 596 * 3_600_000;
+  assert.deepEqual(
+    [plan.series.intervalMs, plan.series.deadlineMs, plan.series.timeoutMs],
+    [hours, hours, hours],
+  );
+  assert.equal(parseClientArgs(["127.0.0.1", "-d", "596h"]).load?.durationMs, hours);
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "-n", "7", "-s", "16MiB", "-d", "1s"]).load, {
+    concurrency: 7,
+    durationMs: 1_000,
+  });
+  assert.equal(
+    parseClientArgs(["127.0.0.1", "-n", "10000", "-s", "8KiB", "-c", "1"]).load?.concurrency,
+    10_000,
+  );
+});
+
+Deno.test("parseClientArgs() reads --attempt-delay, and a switch given twice is the same as once", () => {
+  assert.equal(
+    parseClientArgs(["localhost", "--attempt-delay", "100ms"]).series.attemptDelayMs,
+    100,
+  );
+  const plan = parseClientArgs(["127.0.0.1", "--json", "--json", "-q", "--quiet"]);
+  assert.deepEqual([plan.json, plan.quiet], [true, true]);
 });

@@ -253,3 +253,91 @@ Deno.test("formatLoadReport() as JSON: rate null when unscheduled", () => {
   });
   assert.equal(JSON.parse(scheduled).rate, 100);
 });
+
+Deno.test("formatOutcome() of a failure says where: address and port first, local last", () => {
+  const timeout: ProbeOutcome = {
+    seq: 2,
+    timestamp,
+    ok: false,
+    error: new ProbeError("timeout", "Timeout after 200ms waiting for echo (0/250 bytes back)", {
+      seq: 2,
+      host: "localhost",
+      address: "::1",
+      port: 3005,
+      local: "[::1]:40000",
+      size: 250,
+      bytesBack: 0,
+      phase: "echo",
+    }),
+  };
+  assert.equal(
+    formatOutcome(timeout, { json: false }),
+    "seq=2 [::1]:3005 timeout after 200ms waiting for echo (0/250 bytes back) local=[::1]:40000",
+  );
+  assert.deepEqual(Object.keys(JSON.parse(formatOutcome(timeout, { json: true })).error), [
+    "code",
+    "message",
+    "host",
+    "address",
+    "port",
+    "local",
+    "size",
+    "bytesBack",
+    "phase",
+  ]);
+  const unresolved: ProbeOutcome = {
+    seq: 1,
+    timestamp,
+    ok: false,
+    error: new ProbeError("resolve", 'Cannot resolve "db.internal"', {
+      seq: 1,
+      host: "db.internal",
+      port: 5432,
+    }),
+  };
+  assert.equal(
+    formatOutcome(unresolved, { json: false }),
+    'seq=1 db.internal:5432 cannot resolve "db.internal"',
+  );
+});
+
+Deno.test("formatOutcome() shows the attempts of a name's addresses: all in JSON, failures in text", () => {
+  const attempts = [
+    { address: "::1", error: "refused" as const, ms: 0.21234 },
+    { address: "127.0.0.1", ms: 0.3456 },
+  ];
+  const eyeballs: ProbeOutcome = { ...success, ok: true, result: { ...result, attempts } };
+  assert.equal(
+    formatOutcome(eyeballs, { json: false }),
+    "250 bytes from 127.0.0.1:3005: seq=1 time=0.213 ms connect=0.046 first=0.100 echo=0.168 local=127.0.0.1:40000 (after ::1 refused)",
+  );
+  assert.deepEqual(JSON.parse(formatOutcome(eyeballs, { json: true })).attempts, [
+    { address: "::1", error: "refused", ms: 0.212 },
+    { address: "127.0.0.1", ms: 0.346 },
+  ]);
+  const refused: ProbeOutcome = {
+    seq: 3,
+    timestamp,
+    ok: false,
+    error: new ProbeError("refused", "Connection refused (::1 refused, 127.0.0.1 refused)", {
+      seq: 3,
+      host: "localhost",
+      port: 3005,
+      attempts: [{ ...attempts[0]! }, { address: "127.0.0.1", error: "refused", ms: 0.1 }],
+    }),
+  };
+  assert.equal(
+    formatOutcome(refused, { json: false }),
+    "seq=3 localhost:3005 connection refused (::1 refused, 127.0.0.1 refused)",
+  );
+  assert.deepEqual(JSON.parse(formatOutcome(refused, { json: true })).error, {
+    code: "refused",
+    message: "Connection refused (::1 refused, 127.0.0.1 refused)",
+    host: "localhost",
+    port: 3005,
+    attempts: [
+      { address: "::1", error: "refused", ms: 0.212 },
+      { address: "127.0.0.1", error: "refused", ms: 0.1 },
+    ],
+  });
+});

@@ -15,6 +15,7 @@ import {
   readRecord,
   runCli,
   shellQuote,
+  waitFor,
 } from "./helpers.ts";
 
 /** Parses JSON lines; the last one must be the summary. */
@@ -98,7 +99,7 @@ Deno.test("client --until-ok waits for a server to come up, then exits 0", async
     "20s",
   ]);
   await client.stdout.line(); // header
-  assert.equal(await client.stdout.line(), "seq=1 connection refused");
+  assert.equal(await client.stdout.line(), `seq=1 127.0.0.1:${port} connection refused`);
   await using _server = serve({ hostname: "127.0.0.1", port });
   const output = await client.finish();
   assert.equal(output.code, 0, output.stderr);
@@ -184,7 +185,7 @@ Deno.test({
     assert.match(probe.local, /^\[::1\]:\d+$/);
     const four = await runCli(["client", "-4", "::1", "--port", String(server.addr.port)]);
     assert.equal(four.code, 1);
-    assert.match(four.stdout, /\nseq=1 "::1" is not an IPv4 address\n/);
+    assert.match(four.stdout, /\nseq=1 \[::1\]:\d+ "::1" is not an IPv4 address\n/);
     assert.match(four.stdout, /errors: resolve=1/);
   },
 });
@@ -334,7 +335,7 @@ Deno.test("client never colours a failure when stdout is piped, even without NO_
     env: envWithout("NO_COLOR"),
   });
   assert.equal(output.code, 1);
-  assert.match(output.stdout, /\nseq=1 connection refused\n/, "a failure that could be red");
+  assert.match(output.stdout, /\nseq=1 \S+ connection refused\n/, "a failure that could be red");
   assert.match(output.stdout, /, 100% loss, /);
   assert.ok(!output.stdout.includes("\x1b["), JSON.stringify(output.stdout));
 });
@@ -369,7 +370,7 @@ Deno.test({
     assert.equal(colour.code, 1, colour.stdout);
     // A terminal ends lines with \r\n.
     assert.ok(
-      colour.stdout.includes("\r\n\x1b[31mseq=1 connection refused\x1b[0m\r\n"),
+      colour.stdout.includes(`\r\n\x1b[31mseq=1 127.0.0.1:${port} connection refused\x1b[0m\r\n`),
       JSON.stringify(colour.stdout),
     );
     assert.ok(colour.stdout.includes(", \x1b[31m100% loss\x1b[0m, "), colour.stdout);
@@ -378,7 +379,10 @@ Deno.test({
       NO_COLOR: "1",
     });
     assert.equal(plain.code, 1, plain.stdout);
-    assert.ok(plain.stdout.includes("\r\nseq=1 connection refused\r\n"), plain.stdout);
+    assert.ok(
+      plain.stdout.includes(`\r\nseq=1 127.0.0.1:${port} connection refused\r\n`),
+      plain.stdout,
+    );
     assert.ok(!plain.stdout.includes("\x1b["), JSON.stringify(plain.stdout));
   },
 });
@@ -419,6 +423,10 @@ Deno.test("client --json output is JSON lines on every path, field by field", as
     "echoMs",
     "timeMs",
     "totalMs",
+    "attempts",
+  ]);
+  assert.deepEqual(probe.attempts.map((attempt: { address: string }) => attempt.address), [
+    "127.0.0.1",
   ]);
   assert.ok(Math.abs(Date.parse(probe.timestamp) - Date.now()) < 60_000);
   assert.deepEqual(
@@ -474,4 +482,119 @@ Deno.test("client --payload @- sends standard input, with no read permission", a
   const output = await child.output();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   assert.deepEqual(received[0], content);
+});
+
+/** A server that answers each record with its echo, then 5 bytes more in a write of their own. */
+function echoPlusFive() {
+  return new FakeServer(async (conn) => {
+    for (;;) {
+      const record = await readRecord(conn, 250);
+      if (record.length < 250) return;
+      await conn.write(record);
+      await conn.write(Uint8Array.of(1, 2, 3, 4, 5));
+    }
+  });
+}
+
+Deno.test("client fails a probe whose echo comes with extra bytes, on a new connection", async () => {
+  await using fake = echoPlusFive();
+  const target = `127.0.0.1:${fake.port}`;
+  const text = await runCli(["client", target]);
+  assert.equal(text.code, 1, text.stdout);
+  assert.match(
+    text.stdout.split("\n")[1]!,
+    new RegExp(
+      `^seq=1 ${target} 5 bytes more than sent came back \\(255/250 bytes back\\) local=127\\.0\\.0\\.1:\\d+$`,
+    ),
+  );
+  assert.match(text.stdout, /\nerrors: extra=1\n$/);
+  const json = await runCli(["client", target, "--json"]);
+  const { probes } = jsonLines(json.stdout);
+  assert.deepEqual(
+    [probes[0].ok, probes[0].error.code, probes[0].error.extraBytes, probes[0].error.bytesBack],
+    [false, "extra", 5, 255],
+  );
+});
+
+Deno.test("client --reuse charges extra bytes to the probe they followed, not as the next one's mismatch", async () => {
+  await using fake = echoPlusFive();
+  const output = await runCli([
+    "client",
+    `127.0.0.1:${fake.port}`,
+    "--reuse",
+    "-c",
+    "3",
+    "-i",
+    "100ms",
+    "--json",
+  ]);
+  assert.equal(output.code, 1, output.stdout);
+  const { probes, summary } = jsonLines(output.stdout);
+  assert.deepEqual(probes.map((probe) => [probe.seq, probe.error?.code]), [
+    [1, "extra"],
+    [2, "extra"],
+    [3, "extra"],
+  ]);
+  assert.ok(probes.every((probe) => probe.error.extraBytes === 5));
+  assert.deepEqual(summary.errors, { extra: 3 });
+});
+
+Deno.test("client failure lines say where: a timeout mid-echo has the address, port and local", async () => {
+  await using fake = new FakeServer((_conn, released) => released);
+  const target = `127.0.0.1:${fake.port}`;
+  const text = await runCli(["client", target, "--timeout", "200ms"]);
+  assert.equal(text.code, 1);
+  assert.match(
+    text.stdout.split("\n")[1]!,
+    new RegExp(
+      `^seq=1 ${target} timeout after 200ms waiting for echo \\(0/250 bytes back\\) local=127\\.0\\.0\\.1:\\d+$`,
+    ),
+  );
+  const json = await runCli(["client", target, "--timeout", "200ms", "--json"]);
+  const { error } = jsonLines(json.stdout).probes[0];
+  assert.equal(error.code, "timeout");
+  assert.deepEqual([error.host, error.address, error.port], ["127.0.0.1", "127.0.0.1", fake.port]);
+  assert.match(error.local, /^127\.0\.0\.1:\d+$/);
+});
+
+Deno.test("client --interval 596h is honoured: one probe before a 300ms --deadline", async () => {
+  await using server = serve({ hostname: "127.0.0.1", port: 0 });
+  const started = performance.now();
+  const output = await runCli([
+    "client",
+    `127.0.0.1:${server.addr.port}`,
+    "-c",
+    "3",
+    "-i",
+    "596h",
+    "-w",
+    "300ms",
+    "--json",
+  ]);
+  assert.ok(performance.now() - started >= 300);
+  assert.equal(output.code, 0, output.stderr);
+  const { probes, summary } = jsonLines(output.stdout);
+  assert.equal(probes.length, 1);
+  assert.equal(summary.transmitted, 1);
+});
+
+Deno.test("client load mode with --count 0 runs until Ctrl-C, then reports and exits 130", async () => {
+  await using server = serve({ hostname: "127.0.0.1", port: 0 });
+  await using client = new CliProcess([
+    "client",
+    `127.0.0.1:${server.addr.port}`,
+    "-n",
+    "2",
+    "-c",
+    "0",
+    "--reuse",
+    "--json",
+  ]);
+  await waitFor(() => server.stats().records >= 200, "200 probes");
+  const output = await client.stop("SIGINT");
+  assert.equal(output.code, 130, output.stderr);
+  const report = JSON.parse(output.stdout);
+  assert.equal(report.type, "load");
+  assert.ok(report.ok >= 200, `${report.ok} probes`);
+  assert.equal(report.failed, 0);
 });

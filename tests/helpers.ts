@@ -298,3 +298,59 @@ export function closedPort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   return listener.addr.port;
 }
+
+/**
+ * A listener on `hostname` whose backlog is full, so that a new connection attempt
+ * gets no answer (its SYN is dropped): a silent address, on loopback. It connects
+ * until an attempt stays unanswered for 100 ms (at most 10 tries).
+ *
+ * @param port The port (by default one the system picks).
+ */
+export async function silentListener(hostname: string, port = 0) {
+  const listener = Deno.listen({ hostname, port, tcpBacklog: 1 });
+  const held: Deno.Conn[] = [];
+  port = listener.addr.port;
+  const release = () => {
+    for (const conn of held) conn.close();
+    listener.close();
+  };
+  for (let i = 0; i < 10; i++) {
+    try {
+      held.push(await Deno.connect({ hostname, port, signal: AbortSignal.timeout(100) }));
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "TimeoutError")) {
+        release();
+        throw error;
+      }
+      return { port, [Symbol.dispose]: release };
+    }
+  }
+  release();
+  throw new Error(`${hostname}: the backlog never filled`);
+}
+
+/**
+ * A listener on 127.0.0.1 and a silent one ({@linkcode silentListener}) on ::1, on the
+ * same port: a name with both addresses, of which only the IPv4 one answers. Tries up to
+ * 10 ports, as the port picked for one address may be in use on the other.
+ */
+export async function silentIpv6BesideIpv4() {
+  for (let i = 0; i < 10; i++) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const silent = await silentListener("::1", listener.addr.port);
+      return {
+        listener,
+        port: listener.addr.port,
+        [Symbol.dispose]() {
+          silent[Symbol.dispose]();
+          listener.close();
+        },
+      };
+    } catch (error) {
+      listener.close();
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+  throw new Error("no port free on both 127.0.0.1 and ::1");
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ProbeError } from "../lib/errors.ts";
-import { echoMatches, echoProblem, mismatchError } from "../lib/verdict.ts";
+import { echoMatches, echoProblem, extraError, mismatchError } from "../lib/verdict.ts";
 
 /** `echoMatches()` over fresh copies of `payload`, the echo changed by `change`. */
 function matches(payload: Uint8Array, change?: (echo: Uint8Array) => void): boolean {
@@ -30,7 +30,7 @@ const live = new AbortController().signal;
 Deno.test("echoProblem() is a timeout once the echo's deadline aborted, whatever else failed", () => {
   const error = echoProblem(
     { bytesBack: 10, size: 250, signal: AbortSignal.abort(), timeoutMs: 200 },
-    3,
+    { seq: 3 },
     new Deno.errors.BadResource("closed"),
   );
   assert.ok(error instanceof ProbeError);
@@ -43,7 +43,7 @@ Deno.test("echoProblem() is a reset for a reset connection, with the cause", () 
   const failure = new Deno.errors.ConnectionReset("Connection reset by peer");
   const error = echoProblem(
     { bytesBack: 0, size: 250, signal: live, timeoutMs: 1_000 },
-    1,
+    { seq: 1 },
     failure,
   );
   assert.equal(error.code, "reset");
@@ -56,7 +56,7 @@ Deno.test("echoProblem() is an error with the failure's message for anything els
   const failure = new Error("Bad file descriptor");
   const error = echoProblem(
     { bytesBack: 120, size: 250, signal: live, timeoutMs: 1_000 },
-    2,
+    { seq: 2 },
     failure,
   );
   assert.equal(error.code, "error");
@@ -67,7 +67,7 @@ Deno.test("echoProblem() is an error with the failure's message for anything els
 Deno.test("echoProblem() is short when the server closed before the full echo", () => {
   const error = echoProblem(
     { bytesBack: 100, size: 250, signal: live, timeoutMs: 1_000 },
-    4,
+    { seq: 4 },
     undefined,
   );
   assert.equal(error.code, "short");
@@ -76,7 +76,9 @@ Deno.test("echoProblem() is short when the server closed before the full echo", 
 });
 
 Deno.test("mismatchError() names the offset, both bytes in hex and the count", () => {
-  const error = mismatchError({ offset: 0, expected: 0x05, actual: 0xff, differing: 3 }, 1024, 9);
+  const error = mismatchError({ offset: 0, expected: 0x05, actual: 0xff, differing: 3 }, 1024, {
+    seq: 9,
+  });
   assert.equal(error.code, "mismatch");
   assert.equal(
     error.message,
@@ -91,4 +93,40 @@ Deno.test("mismatchError() names the offset, both bytes in hex and the count", (
     actual: 0xff,
     differing: 3,
   });
+});
+
+Deno.test("extraError() counts the bytes beyond those sent, singular for one", () => {
+  const error = extraError(250, 5, { seq: 2 });
+  assert.equal(error.code, "extra");
+  assert.equal(error.message, "5 bytes more than sent came back (255/250 bytes back)");
+  assert.deepEqual(error.details, { seq: 2, size: 250, bytesBack: 255, extraBytes: 5 });
+  assert.equal(
+    extraError(250, 1, { seq: 1 }).message,
+    "1 byte more than sent came back (251/250 bytes back)",
+  );
+});
+
+Deno.test("the verdict errors carry where the probe was: host, address, port, local", () => {
+  const where = {
+    seq: 2,
+    host: "localhost",
+    address: "127.0.0.1",
+    port: 3005,
+    local: "127.0.0.1:40000",
+  };
+  const state = { bytesBack: 0, size: 250, signal: AbortSignal.abort(), timeoutMs: 200 };
+  const errors = [
+    echoProblem(state, where, undefined),
+    mismatchError({ offset: 0, expected: 1, actual: 2, differing: 1 }, 250, where),
+    extraError(250, 5, where),
+  ];
+  for (const error of errors) {
+    const { host, address, port, local } = error.details;
+    assert.deepEqual({ host, address, port, local }, {
+      host: "localhost",
+      address: "127.0.0.1",
+      port: 3005,
+      local: "127.0.0.1:40000",
+    }, error.code);
+  }
 });
