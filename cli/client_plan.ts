@@ -6,7 +6,7 @@
  */
 
 import type { CLIENT_FLAGS } from "../client.ts";
-import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { formatHostPort, hiddenPort, parseHostPort } from "../lib/address.ts";
 import { MAX_LOAD_BUFFER_BYTES, MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
 import { loadBufferBytes } from "../lib/exchange.ts";
@@ -82,6 +82,15 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
   }
   const portFlag = integerFlag("port", values.port, 1, 65535);
   const target = argumentValue(positionals[0]!, parseHostPort);
+  const hidden = portFlag === undefined ? hiddenPort(positionals[0]!) : undefined;
+  if (hidden) {
+    const { hostname, port } = hidden;
+    throw new UsageError(
+      `Ambiguous HOST "${positionals[0]}": write [${hostname}]:${port} for port ${port}, or [${
+        positionals[0]
+      }] (or --port) for that address`,
+    );
+  }
   if (portFlag !== undefined && target.port !== undefined && target.port !== portFlag) {
     throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${portFlag}`);
   }

@@ -149,6 +149,33 @@ export function parseHostPort(text: string): HostPort {
 }
 
 /**
+ * The port a bare IPv6 literal may hide: `::1:3005` is the address `::1:3005`, and
+ * perhaps `::1` with port 3005 meant. Brackets tell them apart (`[::1]:3005`,
+ * `[::1:3005]`), as does a port given apart.
+ *
+ * @param text What the user typed.
+ * @returns The address and port the text could also be read as, or `undefined` when
+ *   it is bracketed, not an IPv6 literal, or its last group is not a decimal number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hiddenPort } from "./address.ts";
+ *
+ * assert.deepEqual(hiddenPort("::1:3005"), { hostname: "::1", port: 3005 });
+ * assert.equal(hiddenPort("[::1]:3005"), undefined);
+ * assert.equal(hiddenPort("fe80::1:abcd"), undefined);
+ * ```
+ */
+export function hiddenPort(text: string): Required<HostPort> | undefined {
+  const colon = text.lastIndexOf(":");
+  const [head, tail] = [text.slice(0, colon), text.slice(colon + 1)];
+  if (ipFamily(text) !== 6 || ipFamily(head) !== 6 || !/^\d+$/.test(tail)) return undefined;
+  const port = Number(tail);
+  return port >= 1 && port <= 65535 ? { hostname: head, port } : undefined;
+}
+
+/**
  * Formats a host and port as one token, bracketing IPv6 literals.
  *
  * @param hostname A name or an IP literal.

@@ -77,7 +77,14 @@ export {
 export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
 export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
-export { formatHostPort, type HostPort, ipFamily, parseHost, parseHostPort } from "./address.ts";
+export {
+  formatHostPort,
+  hiddenPort,
+  type HostPort,
+  ipFamily,
+  parseHost,
+  parseHostPort,
+} from "./address.ts";
 export {
   formatDuration,
   MAX_DURATION_MS,

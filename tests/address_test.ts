@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatHostPort, ipFamily, parseHost, parseHostPort } from "../lib/address.ts";
+import { formatHostPort, hiddenPort, ipFamily, parseHost, parseHostPort } from "../lib/address.ts";
 import { ValueError } from "../lib/errors.ts";
 
 Deno.test("parseHostPort() reads IPv4, names, bracketed and bare IPv6", () => {
@@ -77,4 +77,14 @@ Deno.test("parseHostPort() refuses a bare IPv6 literal with a port, suggesting t
   );
   // A valid IPv6 literal that ends in a number stays an address: it has no port.
   assert.deepEqual(parseHostPort("2001:db8::1:3005"), { hostname: "2001:db8::1:3005" });
+});
+
+Deno.test("hiddenPort() finds the port a bare IPv6 literal may hide, and nothing else", () => {
+  assert.deepEqual(hiddenPort("::1:3005"), { hostname: "::1", port: 3005 });
+  assert.deepEqual(hiddenPort("fe80::1:2"), { hostname: "fe80::1", port: 2 });
+  for (
+    const text of ["[::1]:3005", "::1", "fe80::1:abcd", "127.0.0.1:3005", "::1:0", "::1:99999"]
+  ) {
+    assert.equal(hiddenPort(text), undefined, text);
+  }
 });

@@ -47,6 +47,10 @@ Deno.test("parseClientArgs() refuses bad input with the one line users see", asy
       ["::1:20005"],
       /^Invalid host "::1:20005": expected \[::1\]:20005 for an IPv6 address with a port$/,
     ],
+    [
+      ["::1:3005"],
+      /^Ambiguous HOST "::1:3005": write \[::1\]:3005 for port 3005, or \[::1:3005\] \(or --port\) for that address$/,
+    ],
     [["999.1.1.1"], /^Invalid host "999\.1\.1\.1": expected an IPv4 address/],
     [["10.0.0.256:80"], /^Invalid host "10\.0\.0\.256": expected an IPv4 address/],
     [["[127.0.0.1]:80"], /^Invalid host "\[127\.0\.0\.1\]": expected an IPv6 address in brackets/],
@@ -159,6 +163,12 @@ Deno.test("parseClientArgs() takes the port from HOST or --port, IPv6 in bracket
     port: 4000,
   });
   assert.equal(parseClientArgs(["127.0.0.1:4000", "-p", "4000"]).series.port, 4000);
+  // An address whose last group could be a port is taken as written in brackets or with --port.
+  assert.deepEqual(parseClientArgs(["[::1:3005]"]).series, { hostname: "::1:3005" });
+  assert.deepEqual(parseClientArgs(["::1:3005", "-p", "4000"]).series, {
+    hostname: "::1:3005",
+    port: 4000,
+  });
 });
 
 Deno.test("parseClientArgs() reads --payload kinds; the header names all but random", () => {
