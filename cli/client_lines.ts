@@ -7,7 +7,7 @@
  */
 
 import { formatHostPort } from "../lib/address.ts";
-import type { LoadProgress, LoadReport } from "../lib/load.ts";
+import type { LoadInterval, LoadProgress, LoadReport } from "../lib/load.ts";
 import type { ProbeOutcome } from "../lib/series.ts";
 import type { ProbeSummary } from "../lib/stats.ts";
 import { formatErrors, formatMs, jsonMs, red, roundMs } from "./text.ts";
@@ -226,4 +226,32 @@ export function formatLoadReport(
   const errors = formatErrors(report.errors);
   if (errors) lines.push(`errors: ${errors}`);
   return lines.join("\n");
+}
+
+/**
+ * One interval of a load run (about a second) as a JSON line (`"type":"interval"`), as
+ * `--json` writes them before the final `"type":"load"` object. Text output has none:
+ * a terminal shows the progress line instead.
+ *
+ * @param target The host and port as the user gave them.
+ * @param interval The interval's own figures.
+ * @returns The JSON object: wall-clock start, start and end since the run's start,
+ *   successes and failures, successes per second, p50/p99/max latency, errors by code.
+ */
+export function formatLoadInterval(target: string, interval: LoadInterval): string {
+  const seconds = (interval.elapsedMs - interval.startMs) / 1000;
+  return JSON.stringify({
+    type: "interval",
+    target,
+    timestamp: interval.startedAt.toISOString(),
+    startMs: roundMs(interval.startMs),
+    elapsedMs: roundMs(interval.elapsedMs),
+    ok: interval.ok,
+    failed: interval.failed,
+    perSecond: seconds > 0 ? Math.round(interval.ok / seconds) : 0,
+    p50Ms: jsonMs(interval.p50Ms),
+    p99Ms: jsonMs(interval.p99Ms),
+    maxMs: jsonMs(interval.maxMs),
+    errors: interval.errors,
+  });
 }

@@ -13,6 +13,7 @@ import { probeSettings } from "../lib/probe.ts";
 import { probeSeries, type SeriesEnd } from "../lib/series.ts";
 import { ProbeStats } from "../lib/stats.ts";
 import {
+  formatLoadInterval,
   formatLoadProgress,
   formatLoadReport,
   formatOutcome,
@@ -97,6 +98,10 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   using interrupt = interruptSignal();
   const options: LoadOptions = { ...probe, ...settings, signal: interrupt.signal };
   if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
+  // One object per second before the final one, so `echoprobe report` can plot the run.
+  if (style.json) {
+    options.onInterval = (interval) => writeResult(formatLoadInterval(plan.target, interval));
+  }
   let report;
   try {
     report = await load(options);

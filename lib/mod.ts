@@ -47,7 +47,13 @@ export {
 } from "./probe.ts";
 export { literalFamily, resolveAddress, type Resolver, systemResolver } from "./resolve.ts";
 export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } from "./series.ts";
-export { load, type LoadOptions, type LoadProgress, type LoadReport } from "./load.ts";
+export {
+  load,
+  type LoadInterval,
+  type LoadOptions,
+  type LoadProgress,
+  type LoadReport,
+} from "./load.ts";
 export { ProbeStats, type ProbeSummary } from "./stats.ts";
 export { Histogram } from "./histogram.ts";
 export {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  formatLoadInterval,
   formatLoadProgress,
   formatLoadReport,
   formatOutcome,
@@ -252,4 +253,31 @@ Deno.test("formatLoadReport() as JSON: rate null when unscheduled", () => {
     json: true,
   });
   assert.equal(JSON.parse(scheduled).rate, 100);
+});
+
+Deno.test("formatLoadInterval() is one JSON object of that interval alone", () => {
+  const interval = {
+    startedAt: new Date("2025-01-02T03:04:05.678Z"),
+    startMs: 1_000.4567,
+    elapsedMs: 2_000.4567,
+    ok: 1_500,
+    failed: 3,
+    p50Ms: 0.2134,
+    p99Ms: 1.25,
+    maxMs: 4,
+    errors: { timeout: 3 },
+  };
+  assert.equal(
+    formatLoadInterval("127.0.0.1:3005", interval),
+    '{"type":"interval","target":"127.0.0.1:3005","timestamp":"2025-01-02T03:04:05.678Z","startMs":1000.457,"elapsedMs":2000.457,"ok":1500,"failed":3,"perSecond":1500,"p50Ms":0.213,"p99Ms":1.25,"maxMs":4,"errors":{"timeout":3}}',
+  );
+  const empty = JSON.parse(formatLoadInterval("h:1", {
+    ...interval,
+    elapsedMs: 1_250.4567,
+    ok: 0,
+    p50Ms: NaN,
+    p99Ms: NaN,
+    maxMs: NaN,
+  }));
+  assert.deepEqual([empty.perSecond, empty.p50Ms, empty.p99Ms, empty.maxMs], [0, null, null, null]);
 });

@@ -84,6 +84,8 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       "cli/completions.ts",
       "cli/client_run.ts",
       "cli/server_run.ts",
+      "report.ts",
+      "cli/report_run.ts",
     ]
   ) {
     assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
@@ -92,9 +94,15 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
     graph.modules.find((module) => module.specifier === url(path))?.dependencies
       ?.filter((dependency) => dependency.isDynamic).map((dependency) => dependency.specifier)
       .sort();
-  assert.deepEqual(dynamic("main.ts"), ["./cli/completions.ts", "./client.ts", "./server.ts"]);
+  assert.deepEqual(dynamic("main.ts"), [
+    "./cli/completions.ts",
+    "./client.ts",
+    "./report.ts",
+    "./server.ts",
+  ]);
   assert.deepEqual(dynamic("client.ts"), ["./cli/client_run.ts"]);
   assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts"]);
+  assert.deepEqual(dynamic("report.ts"), ["./cli/report_run.ts"]);
 });
 
 /** Where a compile could find the runtime for this machine, or why it cannot. */

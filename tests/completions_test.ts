@@ -110,6 +110,7 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
   assert.deepEqual(await complete("echoprobe", ""), [
     "server",
     "client",
+    "report",
     "completions",
     "help",
     "version",
@@ -117,6 +118,7 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
     "--version",
   ]);
   assert.deepEqual(await complete("echoprobe", "completions", ""), ["bash", "zsh", "fish"]);
+  assert.deepEqual(await complete("echoprobe", "report", "--t"), ["--title"]);
   assert.deepEqual(await complete("echoprobe", "client", "127.0.0.1", "--pay"), ["--payload"]);
   assert.deepEqual(
     (await complete("echoprobe", "client", "-")).sort(),

@@ -298,3 +298,28 @@ export function closedPort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   return listener.addr.port;
 }
+
+/**
+ * Runs `main.ts` with `args` and `input` on its standard input (as `... | echoprobe
+ * report`), with no permission at all: what the report needs is stdin and stdout.
+ */
+export async function runCliWithInput(args: string[], input: string): Promise<CliOutput> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [output] = await Promise.all([
+    child.output(),
+    writer.write(new TextEncoder().encode(input)).then(() => writer.close()),
+  ]);
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
