@@ -3,6 +3,7 @@ import {
   formatAcceptError,
   formatClose,
   formatListening,
+  formatMetricsListening,
   formatReject,
   formatServerSummary,
   formatStats,
@@ -18,6 +19,18 @@ Deno.test("formatListening() is the ready line scripts wait for, IPv6 in bracket
   assert.equal(
     formatListening(v6(3005), true),
     '{"event":"listening","host":"::1","port":3005}',
+  );
+});
+
+Deno.test("formatMetricsListening() names the metrics address after the listening line", () => {
+  assert.equal(
+    formatMetricsListening(v4(43027), false),
+    "echoprobe server metrics on 127.0.0.1:43027",
+  );
+  assert.equal(formatMetricsListening(v6(3007), false), "echoprobe server metrics on [::1]:3007");
+  assert.equal(
+    formatMetricsListening(v4(43027), true),
+    '{"event":"metrics","host":"127.0.0.1","port":43027}',
   );
 });
 
