@@ -44,12 +44,14 @@ export async function runExporter(plan: ExporterPlan): Promise<number> {
   } catch (error) {
     throw listenError(hostname, port, error);
   }
-  writeResult(formatExporterListening(server.addr, plan.json));
   {
+    // Listening for the signals before the ready line: a script that stops the
+    // exporter as soon as the line appears gets the graceful stop, not the default end.
     using _signals = onSignals(["SIGINT", "SIGTERM"], () => {
       stopping.abort();
       server.shutdown();
     });
+    writeResult(formatExporterListening(server.addr, plan.json));
     await server.finished;
   }
   writeResult(formatExporterSummary(handler.counts, plan.json));

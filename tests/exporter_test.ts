@@ -205,6 +205,17 @@ Deno.test("exporter: SIGTERM cuts a running probe short (503), prints the summar
   assert.equal(output.stderr, "");
 });
 
+Deno.test("exporter: SIGTERM as soon as the ready line is out is still the graceful stop", async () => {
+  // Before the signal listener was bound ahead of the ready line, about half of these
+  // ended by the signal itself (exit 143, no summary).
+  for (let run = 1; run <= 10; run++) {
+    const exporter = await CliExporter.start(["--listen", "127.0.0.1:0"]);
+    const output = await exporter.stop("SIGTERM");
+    assert.equal(output.code, 0, `run ${run}: ${output.stderr}`);
+    assert.match(output.stdout, /^echoprobe exporter stopped: success=0 /, `run ${run}`);
+  }
+});
+
 Deno.test("exporter: an address in use is one line on stderr and exit 3", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const output = await runCli(["exporter", "--listen", `127.0.0.1:${taken.addr.port}`]);
