@@ -1,6 +1,6 @@
 /**
- * `echoprobe <server|client|report|completions|help|version>`: picks the subcommand, sets
- * the exit code.
+ * `echoprobe <server|client|report|exporter|completions|help|version>`: picks the subcommand,
+ * sets the exit code.
  *
  * @module
  */
@@ -15,12 +15,13 @@ Usage:
   echoprobe server [flags]            run an echo server (default port 3005)
   echoprobe client [flags] HOST[:PORT] probe an echo server
   echoprobe report [flags] < LINES    client --json lines in, one HTML page out
+  echoprobe exporter [flags]          probe echo servers for Prometheus (default port 3006)
   echoprobe completions bash|zsh|fish print a shell completion script
   echoprobe help | --help             show this help
   echoprobe version | --version       show the version
 
-"echoprobe server --help", "echoprobe client --help" and "echoprobe report --help"
-list each one's flags.
+"echoprobe server --help", "echoprobe client --help", "echoprobe report --help" and
+"echoprobe exporter --help" list each one's flags.
 
 Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start, 130 interrupted
 `;
@@ -46,6 +47,9 @@ export async function main(args: string[]): Promise<number> {
       case "report":
         // Standard input and output only: no permission to check.
         return await (await import("./report.ts")).reportCommand(rest);
+      case "exporter":
+        checkPermissions();
+        return await (await import("./exporter.ts")).exporterCommand(rest);
       case "completions":
         return (await import("./cli/completions.ts")).completionsCommand(rest);
       case "help":
@@ -65,7 +69,7 @@ export async function main(args: string[]): Promise<number> {
         return EXIT.usage;
       default:
         throw new UsageError(
-          `Unknown command "${command}": expected server, client, report, completions, help or version`,
+          `Unknown command "${command}": expected server, client, report, exporter, completions, help or version`,
         );
     }
   } catch (error) {

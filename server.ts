@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type HostPort, parseListenAddress } from "./lib/address.ts";
 import { parseCidr } from "./lib/cidr.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
 import type { ServeOptions } from "./lib/serve_options.ts";
@@ -99,6 +100,11 @@ export const SERVER_FLAGS = {
     value: "DURATION",
     help: "Print a snapshot (open connections, totals, rates) on stderr this often",
   },
+  metrics: {
+    type: "string",
+    value: "HOST:PORT",
+    help: "Serve Prometheus /metrics and /healthz here; port 0 picks one (default: off)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -110,6 +116,7 @@ const HELP = helpText(
     'Prints "echoprobe server listening on HOST:PORT" on stdout when ready, one',
     "line per closed connection on stderr, and a summary on stdout when stopped",
     "(SIGINT/SIGTERM: graceful; a second signal closes everything at once).",
+    'With --metrics, a second stdout line: "echoprobe server metrics on HOST:PORT".',
   ].join("\n"),
   SERVER_FLAGS,
   [
@@ -117,6 +124,7 @@ const HELP = helpText(
     "echoprobe server --host 127.0.0.1 --port 0 --timeout 5s",
     "echoprobe server --stream --json",
     "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
+    "echoprobe server --metrics 127.0.0.1:3007",
   ],
 );
 
@@ -132,6 +140,8 @@ export interface ServerPlan {
   log: "text" | "json" | "none";
   /** Milliseconds between snapshots on stderr, or none. */
   statsIntervalMs: number | undefined;
+  /** Where to serve the Prometheus metrics, or nowhere. */
+  metrics: Required<HostPort> | undefined;
 }
 
 /**
@@ -168,6 +178,7 @@ export function parseServerArgs(args: string[]): ServerPlan {
     json,
     log,
     statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
+    metrics: flagValue("metrics", values.metrics, parseListenAddress),
   };
 }
 

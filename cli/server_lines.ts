@@ -25,6 +25,18 @@ export function formatListening(addr: Deno.NetAddr, json: boolean): string {
 }
 
 /**
+ * The line after the listening line when the server serves metrics (`--metrics`).
+ *
+ * @param addr The metrics listener's address, with the real port.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server metrics on HOST:PORT`, or the JSON event.
+ */
+export function formatMetricsListening(addr: Deno.NetAddr, json: boolean): string {
+  if (json) return JSON.stringify({ event: "metrics", host: addr.hostname, port: addr.port });
+  return `echoprobe server metrics on ${formatHostPort(addr.hostname, addr.port)}`;
+}
+
+/**
  * The log line of a closed connection.
  *
  * @param info What the connection did.

@@ -13,12 +13,21 @@ import {
   formatAcceptError,
   formatClose,
   formatListening,
+  formatMetricsListening,
   formatReject,
   formatServerSummary,
   formatStats,
   formatStopping,
 } from "./server_lines.ts";
 import { onSignals } from "./signals.ts";
+
+/**
+ * Log lines dropped: 0, as the log batch does not count drops yet. The trust-server
+ * branch makes the log writer count them; its count replaces this function.
+ */
+function logLinesDroppedNotCounted(): number {
+  return 0;
+}
 
 /**
  * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
@@ -35,6 +44,8 @@ export async function runServer(plan: ServerPlan): Promise<number> {
   const logLine = (line: string) => logBatch.write(line);
   const writeEvent = log === "none" ? () => {} : logLine;
   const stop = new AbortController();
+  // Loaded only with --metrics: a plain server needs none of it.
+  const metricsModule = plan.metrics && await import("./server_metrics.ts");
   const server = serve({
     ...plan.options,
     signal: stop.signal,
@@ -42,7 +53,23 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     onReject: (info) => writeEvent(formatReject(info, logJson)),
     onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
   });
+  let metrics: Deno.HttpServer<Deno.NetAddr> | undefined;
+  if (plan.metrics && metricsModule) {
+    try {
+      metrics = metricsModule.serveMetrics(plan.metrics, {
+        stats: () => server.stats(),
+        accepting: () => !stop.signal.aborted,
+        logLinesDropped: logLinesDroppedNotCounted,
+        log: logLine,
+      });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+  // The listening line stays first and unchanged: scripts wait for it.
   writeResult(formatListening(server.addr, json));
+  if (metrics) writeResult(formatMetricsListening(metrics.addr, json));
 
   let previous = server.stats();
   let previousAt = performance.now();
@@ -70,6 +97,7 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     writeResult(formatServerSummary(summary, json));
   } finally {
     clearInterval(statsTimer);
+    await metrics?.shutdown();
   }
   return EXIT.ok;
 }

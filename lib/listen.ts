@@ -34,8 +34,31 @@ export function listenTcp(hostname: string, port: number, backlog: number): Deno
   try {
     return Deno.listen({ hostname, port, tcpBacklog: backlog });
   } catch (error) {
-    throw new EchoError("listen", listenMessage(hostname, port, error), { cause: error });
+    throw listenError(hostname, port, error);
   }
+}
+
+/**
+ * The `listen` error of an address that could not be bound, for listeners opened
+ * elsewhere (an HTTP server's `Deno.serve`).
+ *
+ * @param hostname The address.
+ * @param port The port.
+ * @param error What the bind threw.
+ * @returns An {@linkcode EchoError} with code `listen` and `error` as its cause.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listenError } from "./listen.ts";
+ *
+ * const error = listenError("127.0.0.1", 9000, new Deno.errors.AddrInUse("in use"));
+ * assert.equal(error.code, "listen");
+ * assert.equal(error.message, 'Cannot listen on "127.0.0.1:9000": address in use');
+ * ```
+ */
+export function listenError(hostname: string, port: number, error: unknown): EchoError {
+  return new EchoError("listen", listenMessage(hostname, port, error), { cause: error });
 }
 
 /** The message of a `listen` error: the address, and why it cannot be bound. */

@@ -35,7 +35,7 @@ export {
   type RejectInfo,
   type RejectReason,
 } from "./admission.ts";
-export { listenTcp } from "./listen.ts";
+export { listenError, listenTcp } from "./listen.ts";
 export {
   probe,
   type ProbeOptions,
@@ -67,5 +67,5 @@ export {
 export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
 export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
-export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
+export { formatHostPort, type HostPort, parseHostPort, parseListenAddress } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";

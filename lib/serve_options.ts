@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { AdmissionOptions, RejectInfo } from "./admission.ts";
-import type { ConnectionInfo, EchoMode } from "./echo.ts";
+import type { AdmissionOptions, RejectInfo, RejectReason } from "./admission.ts";
+import type { CloseReason, ConnectionInfo, EchoMode } from "./echo.ts";
 
 /** Options of `serve()`. */
 export interface ServeOptions extends AdmissionOptions {
@@ -81,6 +81,10 @@ export interface ServerStats extends ServerSummary {
   active: number;
   /** Open connections with part of a record read and not yet echoed. */
   inFlight: number;
+  /** Connections closed at accept, by the rule that closed them (every reason, 0 included). */
+  rejectedBy: Record<RejectReason, number>;
+  /** Connections closed after they were served, by why they closed (every reason, 0 included). */
+  closedBy: Record<CloseReason, number>;
 }
 
 /** A running echo server. Dispose of it (`await using`) to close it at once. */

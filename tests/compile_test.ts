@@ -41,7 +41,7 @@ Deno.test("compile:all names one asset per release target", () => {
 });
 
 Deno.test("without --allow-net, echoprobe says which permission is missing and exits 3", async () => {
-  for (const command of ["server", "client"]) {
+  for (const command of ["server", "client", "exporter"]) {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", `${ROOT}main.ts`, command, "127.0.0.1"],
       stdin: "null",
@@ -81,11 +81,14 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       "main.ts",
       "server.ts",
       "client.ts",
+      "exporter.ts",
       "cli/completions.ts",
       "cli/client_run.ts",
       "cli/server_run.ts",
       "report.ts",
       "cli/report_run.ts",
+      "cli/server_metrics.ts",
+      "cli/exporter_run.ts",
     ]
   ) {
     assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
@@ -97,12 +100,15 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
   assert.deepEqual(dynamic("main.ts"), [
     "./cli/completions.ts",
     "./client.ts",
+    "./exporter.ts",
     "./report.ts",
     "./server.ts",
   ]);
   assert.deepEqual(dynamic("client.ts"), ["./cli/client_run.ts"]);
   assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts"]);
   assert.deepEqual(dynamic("report.ts"), ["./cli/report_run.ts"]);
+  assert.deepEqual(dynamic("exporter.ts"), ["./cli/exporter_run.ts"]);
+  assert.deepEqual(dynamic("cli/server_run.ts"), ["./server_metrics.ts"]);
 });
 
 /** Where a compile could find the runtime for this machine, or why it cannot. */

@@ -27,6 +27,8 @@ export interface RunOptions {
    * process's environment and `NO_COLOR=1`.
    */
   env?: Record<string, string>;
+  /** Kills the child when it aborts (a run that should end by itself, bounded). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
     stdout: "piped",
     stderr: "piped",
     ...(options.env ? { env: options.env, clearEnv: true } : { env: { NO_COLOR: "1" } }),
+    ...(options.signal ? { signal: options.signal } : {}),
   }).output();
   const decoder = new TextDecoder();
   return {
@@ -210,6 +213,55 @@ export class CliServer extends CliProcess {
   }
 }
 
+/** `echoprobe exporter` running in a child process. */
+export class CliExporter extends CliProcess {
+  /** The HTTP port from the "listening" line. */
+  port = 0;
+
+  /** Starts an exporter with `args` (add `--listen 127.0.0.1:0`) and waits for its line. */
+  static async start(args: string[]): Promise<CliExporter> {
+    const exporter = new CliExporter(["exporter", ...args]);
+    const line = await exporter.stdout.line() ?? "";
+    const port = line.startsWith("{")
+      ? JSON.parse(line).port
+      : /^echoprobe exporter listening on .*:(\d+)$/.exec(line)?.[1];
+    if (port === undefined) {
+      await exporter[Symbol.asyncDispose]();
+      throw new Error(`exporter did not start: ${line}`);
+    }
+    exporter.port = Number(port);
+    return exporter;
+  }
+
+  /** The exporter's URL for `path` (with its query). */
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+}
+
+/**
+ * Runs `promtool check metrics` (Prometheus's linter) on an exposition: its exit
+ * code and what it said (nothing when the text is clean).
+ */
+export async function promtoolCheckMetrics(text: string): Promise<CliOutput> {
+  const child = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
 /**
  * A loopback server that answers each connection with `respond`, for clients
  * facing misbehaving servers. Closing it waits for the handlers to finish.
@@ -226,9 +278,13 @@ export class FakeServer implements AsyncDisposable {
   /**
    * @param respond Handles one connection; `released` settles when the server is
    *   disposed, for handlers that hold a connection open to the end.
+   * @param hostname The loopback address to listen on.
    */
-  constructor(respond: (conn: Deno.TcpConn, released: Promise<void>) => Promise<void>) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  constructor(
+    respond: (conn: Deno.TcpConn, released: Promise<void>) => Promise<void>,
+    hostname = "127.0.0.1",
+  ) {
+    const listener = Deno.listen({ hostname, port: 0 });
     this.listener = listener;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.accepted = promise;
