@@ -94,7 +94,10 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = durationMs === undefined ? undefined : setTimeout(onAbort, durationMs);
+  // At a rate the schedule ends at the duration by itself (to the probe); loops need a timer.
+  const timer = durationMs === undefined || rate !== undefined
+    ? undefined
+    : setTimeout(onAbort, durationMs);
   await using prober = new UdpProber(options);
   const { stats } = prober;
   const started = performance.now();
