@@ -12,6 +12,7 @@ import {
   TARGETS,
   V8_FLAGS,
 } from "../scripts/compile_all.ts";
+import { serveUdp } from "../lib/udp_server.ts";
 import { closedPort, RUN_FLAGS, runCli } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -215,6 +216,14 @@ Deno.test({
       }).output();
       assert.equal(client.code, 0);
       assert.match(new TextDecoder().decode(client.stdout), /"ok":true/);
+      // UDP: the binary carries --unstable-net (without it this is exit 3).
+      await using udp = serveUdp({ hostname: "127.0.0.1", port: 0 });
+      const udpClient = await new Deno.Command(binary, {
+        args: ["client", `127.0.0.1:${udp.addr.port}`, "--udp", "--json"],
+        stdout: "piped",
+      }).output();
+      assert.equal(udpClient.code, 0);
+      assert.match(new TextDecoder().decode(udpClient.stdout), /"proto":"udp","seq":1,.*"ok":true/);
     } finally {
       server.kill("SIGTERM");
       await server.status;
