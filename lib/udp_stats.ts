@@ -20,7 +20,7 @@ import { ProbeStats } from "./stats.ts";
  *
  * const jitter = new InterarrivalJitter();
  * jitter.add(10); // the first packet only sets the reference
- * assert.equal(jitter.ms, 0);
+ * assert.ok(Number.isNaN(jitter.ms));
  * jitter.add(26); // |D| = 16: J = 0 + (16 - 0) / 16
  * assert.equal(jitter.ms, 1);
  * jitter.add(10); // |D| = 16: J = 1 + (16 - 1) / 16
@@ -34,7 +34,7 @@ export class InterarrivalJitter {
 
   /** The jitter in milliseconds; `NaN` before two transit times. */
   get ms(): number {
-    return this.#count < 2 ? (this.#count === 1 ? 0 : NaN) : this.#jitter;
+    return this.#count < 2 ? NaN : this.#jitter;
   }
 
   /**
@@ -87,7 +87,7 @@ export interface UdpSummary {
   p90Ms: number;
   /** 99th percentile, within 1%. */
   p99Ms: number;
-  /** RFC 3550 interarrival jitter of the round trips, in arrival order (`NaN` with none). */
+  /** RFC 3550 interarrival jitter of the round trips, in arrival order (`NaN` with fewer than 2). */
   jitterMs: number;
   /** Failed probes by error code: `timeout` (lost), `mismatch`, `short`, `resolve`, `error`. */
   errors: Partial<Record<ErrorCode, number>>;
@@ -186,7 +186,7 @@ export class UdpStats {
       p50Ms: times.p50Ms,
       p90Ms: times.p90Ms,
       p99Ms: times.p99Ms,
-      jitterMs: times.received > 0 ? this.#jitter.ms : NaN,
+      jitterMs: this.#jitter.ms,
       errors: times.errors,
     };
   }
