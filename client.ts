@@ -103,6 +103,11 @@ export const CLIENT_FLAGS = {
     value: "PER_SECOND",
     help: "Load mode: probes per second in all, on a schedule (latency from scheduled start)",
   },
+  udp: {
+    type: "boolean",
+    help: "Probe over UDP: a datagram per probe (header and payload, --size in all); " +
+      "loss, duplicates, reordering, jitter",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -127,6 +132,7 @@ export const CLIENT_HELP = helpText(
     "echoprobe client 10.0.0.7 --payload @- --timeout 5s < firmware.bin",
     "echoprobe client 127.0.0.1 --concurrency 32 --reuse --duration 10s",
     "echoprobe client 127.0.0.1 --concurrency 8 --rate 20000 --duration 30s --json",
+    "echoprobe client 127.0.0.1 --udp --count 100 --interval 10ms --timeout 1s",
   ],
 );
 

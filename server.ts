@@ -22,6 +22,7 @@ import {
   sizeFlag,
 } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
+import { type UdpServerPlan, udpServerPlan } from "./cli/udp_server_plan.ts";
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -105,6 +106,39 @@ export const SERVER_FLAGS = {
     value: "HOST:PORT",
     help: "Serve Prometheus /metrics and /healthz here; port 0 picks one (default: off)",
   },
+  // UDP (cli/udp_server_plan.ts): --host, --port, --size and --allow apply to it too.
+  udp: { type: "boolean", help: "Serve UDP echo instead of TCP (add --tcp for both)" },
+  tcp: { type: "boolean", help: "With --udp: serve TCP too, on the same port number" },
+  "udp-rate": {
+    type: "string",
+    value: "PER_SECOND",
+    shows: String(DEFAULTS.udpSourceRate),
+    help: "UDP: answers per second to one source address",
+  },
+  "udp-burst": {
+    type: "string",
+    value: "N",
+    shows: String(DEFAULTS.udpSourceBurst),
+    help: "UDP: answers one source address may get at once",
+  },
+  "udp-global-rate": {
+    type: "string",
+    value: "PER_SECOND",
+    shows: String(DEFAULTS.udpGlobalRate),
+    help: "UDP: answers per second to all sources together",
+  },
+  "udp-global-burst": {
+    type: "string",
+    value: "N",
+    shows: String(DEFAULTS.udpGlobalBurst),
+    help: "UDP: answers all sources together may get at once",
+  },
+  "udp-log-interval": {
+    type: "string",
+    value: "DURATION",
+    shows: formatDuration(DEFAULTS.udpLogIntervalMs),
+    help: "UDP: log a summary per source address this often (never per datagram)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -117,6 +151,9 @@ const HELP = helpText(
     "line per closed connection on stderr, and a summary on stdout when stopped",
     "(SIGINT/SIGTERM: graceful; a second signal closes everything at once).",
     'With --metrics, a second stdout line: "echoprobe server metrics on HOST:PORT".',
+    "With --udp it echoes each datagram of at most --size bytes to its sender,",
+    "except to reflector source ports (0, 7, 13, 19, 37, 53, 123, 161, 1900, 11211)",
+    "and beyond the rate limits; it needs Deno's --unstable-net.",
   ].join("\n"),
   SERVER_FLAGS,
   [
@@ -125,6 +162,7 @@ const HELP = helpText(
     "echoprobe server --stream --json",
     "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
     "echoprobe server --metrics 127.0.0.1:3007",
+    "echoprobe server --udp --tcp --port 3005 --udp-rate 100",
   ],
 );
 
@@ -142,6 +180,8 @@ export interface ServerPlan {
   statsIntervalMs: number | undefined;
   /** Where to serve the Prometheus metrics, or nowhere. */
   metrics: Required<HostPort> | undefined;
+  /** `--udp`: serve UDP (alone, or beside TCP); left out when not asked for. */
+  udp?: UdpServerPlan;
 }
 
 /**
@@ -172,6 +212,7 @@ export function parseServerArgs(args: string[]): ServerPlan {
   if (log !== "text" && log !== "json" && log !== "none") {
     throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
   }
+  const udp = udpServerPlan(values, options);
   return {
     help: values.help === true,
     options,
@@ -179,6 +220,7 @@ export function parseServerArgs(args: string[]): ServerPlan {
     log,
     statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
     metrics: flagValue("metrics", values.metrics, parseListenAddress),
+    ...(udp ? { udp } : {}),
   };
 }
 
@@ -194,6 +236,11 @@ export async function serverCommand(args: string[]): Promise<number> {
   if (plan.help) {
     writeText(HELP);
     return EXIT.ok;
+  }
+  if (plan.udp) {
+    // UDP alone, or beside TCP on one port number: cli/udp_server_run.ts.
+    const { runUdpServer } = await import("./cli/udp_server_run.ts");
+    return await runUdpServer(plan, plan.udp);
   }
   // Loaded after parsing: `--help` and usage errors need none of it.
   const { runServer } = await import("./cli/server_run.ts");

@@ -15,6 +15,7 @@ import type { SeriesOptions } from "../lib/series.ts";
 import { parsePercent, parsePositive } from "../lib/units.ts";
 import type { LoadSettings } from "./client_lines.ts";
 import { UsageError } from "./exit.ts";
+import { checkUdpFlags } from "./udp_client_plan.ts";
 import {
   argumentValue,
   durationFlag,
@@ -45,6 +46,8 @@ export interface ClientPlan {
   json: boolean;
   /** Exit 1 only when the loss is above this percentage. */
   maxLossPct: number | undefined;
+  /** `--udp`: probe with datagrams (cli/udp_client_run.ts); left out when not asked for. */
+  udp?: boolean;
 }
 
 /** The client's flags as `parseFlags()` gives them. */
@@ -111,6 +114,7 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
   });
   plan.target = formatHostPort(target.hostname, probeSettings(plan.series).port);
   plan.load = loadSettings(values, plan.series);
+  if (values.udp) plan.udp = checkUdpFlags(values, plan);
   return plan;
 }
 

@@ -45,6 +45,11 @@ export async function runClient(plan: ClientPlan): Promise<number> {
     color: !plan.json && Deno.stdout.isTerminal() && !Deno.noColor,
   };
   const resolved = { ...plan, series };
+  if (plan.udp) {
+    // Datagrams instead of connections: cli/udp_client_run.ts.
+    const { runUdpClient } = await import("./udp_client_run.ts");
+    return await runUdpClient(resolved, style);
+  }
   return plan.load
     ? await runLoad(resolved, plan.load, style)
     : await runSeries(resolved, series.seed, style);
@@ -116,8 +121,13 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
 /**
  * The exit code of a finished run: 1 when nothing succeeded; with a loss limit, 1
  * above it; without one, 1 when anything failed.
+ *
+ * @param ok Probes that succeeded.
+ * @param failed Probes that failed.
+ * @param maxLossPct `--max-loss`, if given.
+ * @returns 0 or 1.
  */
-function verdict(ok: number, failed: number, maxLossPct: number | undefined): number {
+export function verdict(ok: number, failed: number, maxLossPct: number | undefined): number {
   if (ok === 0) return EXIT.failed;
   if (maxLossPct !== undefined) {
     return (100 * failed) / (ok + failed) > maxLossPct ? EXIT.failed : EXIT.ok;

@@ -33,10 +33,11 @@ function logLinesDroppedNotCounted(): number {
  * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
  *
  * @param plan What `parseServerArgs()` made of the arguments.
+ * @param onListening Called right after the ready line (`--udp --tcp` writes its own then).
  * @returns The exit code: 0 after a stop by signal.
  * @throws {EchoError} Code `listen` when it cannot bind.
  */
-export async function runServer(plan: ServerPlan): Promise<number> {
+export async function runServer(plan: ServerPlan, onListening?: () => void): Promise<number> {
   const { json, log, statsIntervalMs } = plan;
   const logJson = log === "json";
   // Every stderr line of the running server goes through the batch, in order.
@@ -70,6 +71,7 @@ export async function runServer(plan: ServerPlan): Promise<number> {
   // The listening line stays first and unchanged: scripts wait for it.
   writeResult(formatListening(server.addr, json));
   if (metrics) writeResult(formatMetricsListening(metrics.addr, json));
+  onListening?.();
 
   let previous = server.stats();
   let previousAt = performance.now();

@@ -25,6 +25,18 @@ export const DEFAULTS = {
   count: 1,
   /** Pause between the client's probes. */
   intervalMs: 1_000,
+  /** UDP server: answers per second to one source address (its token bucket's rate). */
+  udpSourceRate: 1_000,
+  /** UDP server: answers one source address may get at once (its token bucket's size). */
+  udpSourceBurst: 1_000,
+  /** UDP server: answers per second to all sources together. */
+  udpGlobalRate: 10_000,
+  /** UDP server: answers all sources together may get at once. */
+  udpGlobalBurst: 10_000,
+  /** UDP server: source addresses tracked at once (rate limit and logs); the oldest goes first. */
+  udpMaxSources: 10_000,
+  /** UDP server: how often the per-source summaries are logged. */
+  udpLogIntervalMs: 10_000,
 } as const;
 
 /** The largest record size accepted: 64 MiB. */

@@ -69,3 +69,49 @@ export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
 export { formatHostPort, type HostPort, parseHostPort, parseListenAddress } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";
+// UDP (Deno's unstable network API: run with --unstable-net).
+export { listenUdp } from "./listen.ts";
+export {
+  serveUdp,
+  type UdpEchoServer,
+  type UdpServeOptions,
+  type UdpServerStats,
+  type UdpServerSummary,
+} from "./udp_server.ts";
+export {
+  REFLECTOR_PORTS,
+  UDP_REFUSALS,
+  UdpGuard,
+  type UdpGuardOptions,
+  type UdpRefusal,
+} from "./udp_guard.ts";
+export {
+  SourceEntry,
+  type SourceLimit,
+  SourceTable,
+  type UdpSourceCounts,
+  type UdpSourceReport,
+  type UdpSourceSummary,
+} from "./udp_sources.ts";
+export { isFull, takeToken, TokenBucket, type TokenState } from "./token_bucket.ts";
+export { UdpProber } from "./udp_probe.ts";
+export type {
+  UdpEvent,
+  UdpNotice,
+  UdpOutcome,
+  UdpPeer,
+  UdpProbeOptions,
+  UdpReply,
+} from "./udp_probe_options.ts";
+export { udpSeries, type UdpSeriesEnd, type UdpSeriesOptions } from "./udp_series.ts";
+export { udpLoad, type UdpLoadOptions, type UdpLoadReport } from "./udp_load.ts";
+export { InterarrivalJitter, UdpStats, type UdpSummary } from "./udp_stats.ts";
+export {
+  checkDatagramSize,
+  type DatagramHeader,
+  fillDatagram,
+  MAX_DATAGRAM_BYTES,
+  readHeader,
+  UDP_HEADER_BYTES,
+  writeHeader,
+} from "./udp_datagram.ts";

@@ -11,6 +11,12 @@ import { UsageError } from "../cli/exit.ts";
 /** The path of `main.ts`, as the CLI tests run it. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
+/**
+ * The flags of every `deno run` of `main.ts` here, as the tasks give them: the network,
+ * and Deno's unstable network API for UDP (tests/compile_test.ts holds them to the tasks).
+ */
+export const RUN_FLAGS = ["--allow-net", "--unstable-net"] as const;
+
 /** What a finished CLI run printed, and its exit code. */
 export interface CliOutput {
   code: number;
@@ -32,11 +38,12 @@ export interface RunOptions {
 }
 
 /**
- * Runs `main.ts` with `args` to completion, with `--allow-net` and `options.permissions`.
+ * Runs `main.ts` with `args` to completion, with {@linkcode RUN_FLAGS} and
+ * `options.permissions`.
  */
 export async function runCli(args: string[], options: RunOptions = {}): Promise<CliOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", ...(options.permissions ?? []), MAIN, ...args],
+    args: ["run", ...RUN_FLAGS, ...(options.permissions ?? []), MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -148,12 +155,12 @@ export class CliProcess implements AsyncDisposable {
   readonly stderr: LineReader;
 
   /**
-   * Starts `main.ts` with `args` and `--allow-net`.
+   * Starts `main.ts` with `args` and {@linkcode RUN_FLAGS}.
    *
    * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
    */
   constructor(args: string[], { stderrToStdout = false } = {}) {
-    const deno = ["run", "--allow-net", MAIN, ...args];
+    const deno = ["run", ...RUN_FLAGS, MAIN, ...args];
     this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
       args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
       stdin: "null",
