@@ -21,6 +21,7 @@ import {
   sizeFlag,
 } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
+import type { TlsFiles } from "./cli/tls_files.ts";
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -99,6 +100,20 @@ export const SERVER_FLAGS = {
     value: "DURATION",
     help: "Print a snapshot (open connections, totals, rates) on stderr this often",
   },
+  tls: {
+    type: "boolean",
+    help: "Serve over TLS, with a certificate made at start-up unless --tls-cert gives one",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    help: "TLS certificate chain (PEM), with --tls-key; - reads standard input",
+  },
+  "tls-key": {
+    type: "string",
+    value: "FILE",
+    help: "Private key of --tls-cert (PEM); - reads standard input (one PEM text holds both)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -117,6 +132,8 @@ const HELP = helpText(
     "echoprobe server --host 127.0.0.1 --port 0 --timeout 5s",
     "echoprobe server --stream --json",
     "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
+    "echoprobe server --tls --port 3443",
+    "cat cert.pem key.pem | echoprobe server --tls-cert - --tls-key -",
   ],
 );
 
@@ -132,6 +149,8 @@ export interface ServerPlan {
   log: "text" | "json" | "none";
   /** Milliseconds between snapshots on stderr, or none. */
   statsIntervalMs: number | undefined;
+  /** TLS: `undefined` without it; `{}` for a certificate made at start-up, or the files. */
+  tls: { files?: TlsFiles } | undefined;
 }
 
 /**
@@ -168,7 +187,17 @@ export function parseServerArgs(args: string[]): ServerPlan {
     json,
     log,
     statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
+    tls: tlsPlan(values["tls"], values["tls-cert"], values["tls-key"]),
   };
+}
+
+/** `--tls`, `--tls-cert`, `--tls-key`: the files imply `--tls`, and go together. */
+function tlsPlan(tls: boolean | undefined, certFile?: string, keyFile?: string) {
+  if (certFile !== undefined && keyFile !== undefined) return { files: { certFile, keyFile } };
+  if (certFile !== undefined || keyFile !== undefined) {
+    throw new UsageError("Give --tls-cert and --tls-key together (one file or - may hold both)");
+  }
+  return tls ? {} : undefined;
 }
 
 /**

@@ -17,8 +17,10 @@ import {
   formatServerSummary,
   formatStats,
   formatStopping,
+  formatTlsReady,
 } from "./server_lines.ts";
 import { onSignals } from "./signals.ts";
+import { serverCertificate } from "./tls_files.ts";
 
 /**
  * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
@@ -35,14 +37,18 @@ export async function runServer(plan: ServerPlan): Promise<number> {
   const logLine = (line: string) => logBatch.write(line);
   const writeEvent = log === "none" ? () => {} : logLine;
   const stop = new AbortController();
+  // TLS (cli/tls_files.ts): the certificate is ready before the server listens.
+  const certificate = plan.tls && await serverCertificate(plan.tls.files, plan.options.hostname);
   const server = serve({
     ...plan.options,
+    ...(certificate ? { tls: certificate.tls } : {}),
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
     onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
   });
   writeResult(formatListening(server.addr, json));
+  if (certificate) writeResult(formatTlsReady(certificate, json)); // after: scripts wait for that line
 
   let previous = server.stats();
   let previousAt = performance.now();

@@ -44,6 +44,7 @@ Deno.test("parseServerArgs() with no flags leaves every option to serve()'s defa
     json: false,
     log: "text",
     statsIntervalMs: undefined,
+    tls: undefined,
   });
 });
 
@@ -115,4 +116,21 @@ Deno.test("parseServerArgs() reads --stats-interval in milliseconds, and -h as h
   assert.equal(parseServerArgs(["--stats-interval", "10s"]).statsIntervalMs, 10_000);
   assert.equal(parseServerArgs(["-h"]).help, true);
   assert.equal(parseServerArgs(["--help"]).help, true);
+});
+
+Deno.test("parseServerArgs() reads --tls, and --tls-cert with --tls-key (which imply it)", () => {
+  assert.equal(parseServerArgs([]).tls, undefined);
+  assert.deepEqual(parseServerArgs(["--tls"]).tls, {});
+  assert.deepEqual(parseServerArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"]).tls, {
+    files: { certFile: "c.pem", keyFile: "k.pem" },
+  });
+  assert.deepEqual(parseServerArgs(["--tls", "--tls-cert", "-", "--tls-key", "-"]).tls, {
+    files: { certFile: "-", keyFile: "-" },
+  });
+  for (const args of [["--tls-cert", "c.pem"], ["--tls", "--tls-key", "k.pem"]]) {
+    assertUsageThrows(
+      () => parseServerArgs(args),
+      /^Give --tls-cert and --tls-key together \(one file or - may hold both\)$/,
+    );
+  }
 });
