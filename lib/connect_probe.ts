@@ -25,16 +25,21 @@
 import type { ProbeConnection } from "./connect.ts";
 import type { ProbeResult, ProbeSettings } from "./probe_options.ts";
 import type { TlsSession } from "./tls.ts";
+import type { TlsOptions } from "./tls_options.ts";
 
 /** The TLS code, loaded by {@linkcode loadTls}. */
 let tlsModule: typeof import("./tls.ts") | undefined;
 
 /**
- * Loads the TLS code once (node:tls costs start-up time, so only probes over TLS
- * load it): a prober calls it before a probe's clock starts.
+ * Loads the TLS code (node:tls costs start-up time, so only probes over TLS load it)
+ * and warms it up for these options: a prober calls it before a probe's clock starts.
+ *
+ * @param tls The probe's TLS options.
+ * @throws {ValueError} When the runtime refuses a CA certificate.
  */
-export async function loadTls(): Promise<void> {
+export async function loadTls(tls: TlsOptions): Promise<void> {
   tlsModule ??= await import("./tls.ts");
+  tlsModule.warmUp(tls);
 }
 
 /** When and where a probe connected. */

@@ -100,7 +100,7 @@ export class Prober implements AsyncDisposable {
   async probe(seq: number): Promise<ProbeResult> {
     const { signal } = this.#options;
     signal?.throwIfAborted();
-    if (this.#options.tls) await loadTls(); // once, not timed
+    if (this.#options.tls) await loadTls(this.#options.tls); // not timed
     let started = performance.now();
     let address = this.#address;
     let resolveMs = 0;
