@@ -23,6 +23,7 @@ import {
 } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
 import { type UdpServerPlan, udpServerPlan } from "./cli/udp_server_plan.ts";
+import type { TlsFiles } from "./cli/tls_files.ts";
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -139,6 +140,20 @@ export const SERVER_FLAGS = {
     shows: formatDuration(DEFAULTS.udpLogIntervalMs),
     help: "UDP: log a summary per source address this often (never per datagram)",
   },
+  tls: {
+    type: "boolean",
+    help: "Serve over TLS, with a certificate made at start-up unless --tls-cert gives one",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    help: "TLS certificate chain (PEM), with --tls-key; - reads standard input",
+  },
+  "tls-key": {
+    type: "string",
+    value: "FILE",
+    help: "Private key of --tls-cert (PEM); - reads standard input (one PEM text holds both)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -163,6 +178,8 @@ const HELP = helpText(
     "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
     "echoprobe server --metrics 127.0.0.1:3007",
     "echoprobe server --udp --tcp --port 3005 --udp-rate 100",
+    "echoprobe server --tls --port 3443",
+    "cat cert.pem key.pem | echoprobe server --tls-cert - --tls-key -",
   ],
 );
 
@@ -182,6 +199,8 @@ export interface ServerPlan {
   metrics: Required<HostPort> | undefined;
   /** `--udp`: serve UDP (alone, or beside TCP); left out when not asked for. */
   udp?: UdpServerPlan;
+  /** TLS: `undefined` without it; `{}` for a certificate made at start-up, or the files. */
+  tls: { files?: TlsFiles } | undefined;
 }
 
 /**
@@ -221,7 +240,17 @@ export function parseServerArgs(args: string[]): ServerPlan {
     statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
     metrics: flagValue("metrics", values.metrics, parseListenAddress),
     ...(udp ? { udp } : {}),
+    tls: tlsPlan(values["tls"], values["tls-cert"], values["tls-key"]),
   };
+}
+
+/** `--tls`, `--tls-cert`, `--tls-key`: the files imply `--tls`, and go together. */
+function tlsPlan(tls: boolean | undefined, certFile?: string, keyFile?: string) {
+  if (certFile !== undefined && keyFile !== undefined) return { files: { certFile, keyFile } };
+  if (certFile !== undefined || keyFile !== undefined) {
+    throw new UsageError("Give --tls-cert and --tls-key together (one file or - may hold both)");
+  }
+  return tls ? {} : undefined;
 }
 
 /**

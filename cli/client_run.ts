@@ -22,8 +22,10 @@ import {
   type LoadSettings,
 } from "./client_lines.ts";
 import { EXIT, UsageError } from "./exit.ts";
-import { writeProgress, writeResult } from "./output.ts";
+import { writeLog, writeProgress, writeResult } from "./output.ts";
 import { interruptSignal } from "./signals.ts";
+import { withCaFile } from "./tls_files.ts";
+import { formatTlsMode } from "./tls_lines.ts";
 
 /**
  * Runs a client plan to its end.
@@ -40,6 +42,11 @@ export async function runClient(plan: ClientPlan): Promise<number> {
     series.size = bytes.length;
   }
   series.seed ??= crypto.getRandomValues(new Uint32Array(1))[0]!;
+  // TLS (cli/tls_files.ts): the CA certificates read, and a loud word when not verifying.
+  if (series.tls && plan.caFile !== undefined) {
+    series.tls = await withCaFile(plan.caFile, series.tls);
+  }
+  if (series.tls?.insecureSkipVerify) writeLog(`echoprobe: warning: ${formatTlsMode(series.tls)}`);
   const style: LineStyle = {
     json: plan.json,
     color: !plan.json && Deno.stdout.isTerminal() && !Deno.noColor,
@@ -59,12 +66,13 @@ export async function runClient(plan: ClientPlan): Promise<number> {
 async function runSeries(plan: ClientPlan, seed: number, style: LineStyle): Promise<number> {
   const { series } = plan;
   if (!plan.quiet && !style.json) {
-    const { size, reuse } = probeSettings(series);
+    const { size, reuse, connectOnly, tls } = probeSettings(series);
     const mode = reuse ? "one connection" : "a new connection per probe";
     const payload = plan.payloadName === undefined
       ? `random payload (seed ${seed})`
       : `payload ${plan.payloadName}`;
-    writeResult(`ECHOPROBE ${plan.target}: ${size} bytes, ${mode}, ${payload}`);
+    const what = connectOnly ? "connect only, nothing sent" : `${size} bytes, ${mode}, ${payload}`;
+    writeResult(`ECHOPROBE ${plan.target}: ${what}${tls ? `, ${formatTlsMode(tls)}` : ""}`);
   }
   const stats = new ProbeStats();
   const started = performance.now();

@@ -37,6 +37,26 @@ export function formatMetricsListening(addr: Deno.NetAddr, json: boolean): strin
 }
 
 /**
+ * The line after the listening line of a TLS server: its certificate's fingerprint,
+ * for clients to pin, and its end of validity.
+ *
+ * @param certificate The fingerprint, the end of validity, whether it was made at start-up.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server tls: certificate sha256=... expires ...`, or the JSON event.
+ */
+export function formatTlsReady(
+  certificate: { sha256: string; notAfter: Date; selfSigned: boolean },
+  json: boolean,
+): string {
+  const { sha256, selfSigned } = certificate;
+  const notAfter = certificate.notAfter.toISOString().replace(/\.\d+Z$/, "Z");
+  if (json) return JSON.stringify({ event: "tls", sha256, notAfter, selfSigned });
+  return `echoprobe server tls: certificate sha256=${sha256} expires ${notAfter}${
+    selfSigned ? " (self-signed, made at start-up)" : ""
+  }`;
+}
+
+/**
  * The log line of a closed connection.
  *
  * @param info What the connection did.

@@ -18,8 +18,10 @@ import {
   formatServerSummary,
   formatStats,
   formatStopping,
+  formatTlsReady,
 } from "./server_lines.ts";
 import { onSignals } from "./signals.ts";
+import { serverCertificate } from "./tls_files.ts";
 
 /**
  * Log lines dropped: 0, as the log batch does not count drops yet. The trust-server
@@ -47,8 +49,11 @@ export async function runServer(plan: ServerPlan, onListening?: () => void): Pro
   const stop = new AbortController();
   // Loaded only with --metrics: a plain server needs none of it.
   const metricsModule = plan.metrics && await import("./server_metrics.ts");
+  // TLS (cli/tls_files.ts): the certificate is ready before the server listens.
+  const certificate = plan.tls && await serverCertificate(plan.tls.files, plan.options.hostname);
   const server = serve({
     ...plan.options,
+    ...(certificate ? { tls: certificate.tls } : {}),
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
@@ -71,6 +76,7 @@ export async function runServer(plan: ServerPlan, onListening?: () => void): Pro
   // The listening line stays first and unchanged: scripts wait for it.
   writeResult(formatListening(server.addr, json));
   if (metrics) writeResult(formatMetricsListening(metrics.addr, json));
+  if (certificate) writeResult(formatTlsReady(certificate, json));
   onListening?.();
 
   let previous = server.stats();

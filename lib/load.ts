@@ -136,7 +136,7 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     throw new RangeError("load() needs durationMs or count");
   }
   const concurrency = options.concurrency ?? 1;
-  const { size, timeoutMs } = probeSettings(options);
+  const { size, timeoutMs, connectOnly } = probeSettings(options);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -158,7 +158,7 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
       elapsedMs,
       ok: received,
       failed: transmitted - received,
-      bytes: received * size,
+      bytes: connectOnly ? 0 : received * size, // a connect-only probe sends nothing
       p99Ms: stats.percentile(99),
     };
   };

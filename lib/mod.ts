@@ -23,6 +23,7 @@ export {
   isReset,
   ProbeError,
   type ProbeErrorDetails,
+  type TlsFailure,
   ValueError,
 } from "./errors.ts";
 export { type Reader, readFull, writeAll, type Writer } from "./record.ts";
@@ -115,3 +116,21 @@ export {
   UDP_HEADER_BYTES,
   writeHeader,
 } from "./udp_datagram.ts";
+// TLS: types and light functions only; node:tls loads when a probe or server uses it.
+export {
+  certificateSha256,
+  type CertifiedKey,
+  parseSha256,
+  type SelfSignedCertificate,
+  selfSignedCertificate,
+  type SelfSignedOptions,
+} from "./certificate.ts";
+export {
+  parseServerName,
+  type PeerCertificate,
+  type TlsCheck,
+  type TlsInfo,
+  type TlsOptions,
+} from "./tls_options.ts";
+export { type ServerTls, serverTls } from "./tls_server.ts";
+export type { TcpDuplex, TlsStream } from "./tls_stream.ts";

@@ -7,6 +7,7 @@
 
 import type { AdmissionOptions, RejectInfo, RejectReason } from "./admission.ts";
 import type { CloseReason, ConnectionInfo, EchoMode } from "./echo.ts";
+import type { ServerTls } from "./tls_server.ts";
 
 /** Options of `serve()`. */
 export interface ServeOptions extends AdmissionOptions {
@@ -50,6 +51,11 @@ export interface ServeOptions extends AdmissionOptions {
   maxBytes?: number;
   /** Close a connection (reason `limit`) open this many milliseconds. */
   maxDurationMs?: number;
+  /**
+   * Serve over TLS with this certificate (`await serverTls({ cert, key })`); every
+   * limit and deadline applies as over TCP, the handshake within the first record's.
+   */
+  tls?: ServerTls;
   /** Aborting it starts a graceful shutdown, as `EchoServer.shutdown()`. */
   signal?: AbortSignal;
   /** Called once for every connection, as it closes. */

@@ -200,7 +200,9 @@ class Server implements EchoServer {
     // Closing the connection is what makes a waiting read or write give up.
     const deadline = this.#timer.start(() => conn.close());
     const { maxDurationMs } = this.#options;
-    const connection = new EchoConnection(conn, deadline);
+    // TLS (lib/tls_server.ts): a session over the socket; its handshake is the first read's.
+    const session = this.#options.tls?.accept(conn);
+    const connection = new EchoConnection(session ?? conn, deadline);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
     const { signal } = deadline;
     this.#active.add(connection);
@@ -215,6 +217,8 @@ class Server implements EchoServer {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
+      // TLS: close_notify before the socket closes, still under the deadline.
+      if (session && !signal.aborted) await session.finish();
       deadline[Symbol.dispose]();
       if (!signal.aborted) conn.close();
       this.#active.delete(connection);

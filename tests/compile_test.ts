@@ -136,6 +136,10 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       "cli/exporter_run.ts",
       "cli/udp_client_run.ts",
       "cli/udp_server_run.ts",
+      // TLS, loaded when a run uses it: lib/connect_probe.ts and cli/tls_files.ts import it.
+      "lib/tls.ts",
+      "lib/tls_stream.ts",
+      "lib/tls_server.ts",
     ]
   ) {
     assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
@@ -157,6 +161,7 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
   assert.deepEqual(dynamic("cli/server_run.ts"), ["./server_metrics.ts"]);
   assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts", "./cli/udp_server_run.ts"]);
   assert.deepEqual(dynamic("cli/client_run.ts"), ["./udp_client_run.ts"]);
+  assert.deepEqual(dynamic("lib/connect_probe.ts"), ["./tls.ts"]);
 });
 
 /** Where a compile could find the runtime for this machine, or why it cannot. */

@@ -158,18 +158,31 @@ export class CliProcess implements AsyncDisposable {
    * Starts `main.ts` with `args` and {@linkcode RUN_FLAGS}.
    *
    * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
+   * @param permissions Permission flags beyond `--allow-net`.
+   * @param stdin Text for standard input (then closed); none by default.
    */
-  constructor(args: string[], { stderrToStdout = false } = {}) {
-    const deno = ["run", ...RUN_FLAGS, MAIN, ...args];
+  constructor(
+    args: string[],
+    {
+      stderrToStdout = false,
+      permissions = [] as string[],
+      stdin = undefined as string | undefined,
+    } = {},
+  ) {
+    const deno = ["run", ...RUN_FLAGS, ...permissions, MAIN, ...args];
     this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
       args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
-      stdin: "null",
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
     this.stdout = new LineReader(this.child.stdout);
     this.stderr = new LineReader(this.child.stderr);
+    if (stdin !== undefined) {
+      const writer = this.child.stdin.getWriter();
+      writer.write(new TextEncoder().encode(stdin)).then(() => writer.close());
+    }
   }
 
   /** Waits for the exit; returns what it printed that was not read yet. */
@@ -205,9 +218,15 @@ export class CliServer extends CliProcess {
   /** The first stdout line. */
   readyLine = "";
 
-  /** Starts a server with `args` (add `--port 0`) and waits for its listening line. */
-  static async start(args: string[]): Promise<CliServer> {
-    const server = new CliServer(["server", ...args]);
+  /**
+   * Starts a server with `args` (add `--port 0`) and waits for its listening line;
+   * `options` as {@linkcode CliProcess}'s.
+   */
+  static async start(
+    args: string[],
+    options: { permissions?: string[]; stdin?: string } = {},
+  ): Promise<CliServer> {
+    const server = new CliServer(["server", ...args], options);
     const line = await server.stdout.line();
     if (line === undefined) {
       const { stderr } = await server.finish();

@@ -51,6 +51,7 @@ Deno.test("parseServerArgs() with no flags leaves every option to serve()'s defa
     log: "text",
     statsIntervalMs: undefined,
     metrics: undefined,
+    tls: undefined,
   });
 });
 
@@ -134,4 +135,21 @@ Deno.test("parseServerArgs() reads --metrics as a listen address; port 0 picks o
     port: 3007,
   });
   assert.deepEqual(parseServerArgs(["--metrics", "127.0.0.1:0"]).options, {}, "not serve()'s");
+});
+
+Deno.test("parseServerArgs() reads --tls, and --tls-cert with --tls-key (which imply it)", () => {
+  assert.equal(parseServerArgs([]).tls, undefined);
+  assert.deepEqual(parseServerArgs(["--tls"]).tls, {});
+  assert.deepEqual(parseServerArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"]).tls, {
+    files: { certFile: "c.pem", keyFile: "k.pem" },
+  });
+  assert.deepEqual(parseServerArgs(["--tls", "--tls-cert", "-", "--tls-key", "-"]).tls, {
+    files: { certFile: "-", keyFile: "-" },
+  });
+  for (const args of [["--tls-cert", "c.pem"], ["--tls", "--tls-key", "k.pem"]]) {
+    assertUsageThrows(
+      () => parseServerArgs(args),
+      /^Give --tls-cert and --tls-key together \(one file or - may hold both\)$/,
+    );
+  }
 });

@@ -8,6 +8,7 @@ import {
   formatServerSummary,
   formatStats,
   formatStopping,
+  formatTlsReady,
 } from "../cli/server_lines.ts";
 
 const v4 = (port: number): Deno.NetAddr => ({ transport: "tcp", hostname: "127.0.0.1", port });
@@ -135,5 +136,25 @@ Deno.test("formatServerSummary() is the server's last line", () => {
   assert.equal(
     formatServerSummary(summary, true),
     '{"event":"summary","connections":1000,"rejected":2,"records":1000,"bytes":250000}',
+  );
+});
+
+Deno.test("formatTlsReady() gives the certificate's fingerprint and end, after the listening line", () => {
+  const certificate = {
+    sha256: "3B:A9:39",
+    notAfter: new Date("2027-11-30T08:30:49.870Z"),
+    selfSigned: true,
+  };
+  assert.equal(
+    formatTlsReady(certificate, false),
+    "echoprobe server tls: certificate sha256=3B:A9:39 expires 2027-11-30T08:30:49Z (self-signed, made at start-up)",
+  );
+  assert.equal(
+    formatTlsReady({ ...certificate, selfSigned: false }, false),
+    "echoprobe server tls: certificate sha256=3B:A9:39 expires 2027-11-30T08:30:49Z",
+  );
+  assert.equal(
+    formatTlsReady(certificate, true),
+    '{"event":"tls","sha256":"3B:A9:39","notAfter":"2027-11-30T08:30:49Z","selfSigned":true}',
   );
 });
