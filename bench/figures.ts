@@ -41,11 +41,12 @@ export function summarize(values: readonly number[]): Summary | undefined {
  *
  * @param values Per-round values.
  * @param digits Decimals.
+ * @param unit After each number: ` MB`, `x`.
  */
-export function formatFigure(values: readonly number[], digits: number): string {
+export function formatFigure(values: readonly number[], digits: number, unit = ""): string {
   const summary = summarize(values);
   if (!summary) return "–";
-  const fixed = (value: number) => value.toFixed(digits);
+  const fixed = (value: number) => `${value.toFixed(digits)}${unit}`;
   return summary.moves
     ? `${fixed(summary.min)}–${fixed(summary.max)} (median ${fixed(summary.median)})`
     : fixed(summary.median);

@@ -116,7 +116,7 @@ export function resultsMarkdown(info: RunInfo, rounds: readonly RoundData[]): st
       targets.map((row) => [
         row.figure,
         row.target,
-        row.values.length > 0 ? formatFigure(row.values, row.digits) + row.unit : "–",
+        formatFigure(row.values, row.digits, row.unit),
         verdict(row),
       ]),
     ),

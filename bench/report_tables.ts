@@ -28,10 +28,10 @@ const THROUGHPUT_PEERS = PEER_KEYS.filter((key) => key !== "reference");
 export function peerTable(rounds: readonly RoundData[], phase: PhaseName): string[] {
   const reference = WORKLOAD_NAMES.map((workload) => {
     const figures = values(rounds, phase, workload, "reference");
-    return figures.length > 0 ? `${formatFigure(figures, 0)} ${WORKLOADS[workload].unit}` : "–";
+    return formatFigure(figures, 0);
   });
   return table(["server", ...WORKLOAD_NAMES.map((workload) => WORKLOADS[workload].label)], [
-    [PEERS.reference.label, ...reference],
+    [`${PEERS.reference.label}: per second (MB/s for the stream)`, ...reference],
     ...THROUGHPUT_PEERS.map((key) => [
       PEERS[key].label,
       ...WORKLOAD_NAMES.map((workload) =>

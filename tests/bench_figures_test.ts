@@ -57,6 +57,7 @@ Deno.test("formatFigure() shows a steady figure as its median and a moving one w
   assert.equal(formatFigure([0.9, 0.91, 0.92], 2), "0.91");
   assert.equal(formatFigure([0.8, 0.9, 0.95], 2), "0.80–0.95 (median 0.90)");
   assert.equal(formatFigure([], 2), "–");
+  assert.equal(formatFigure([2.5, 3.0], 1, "x"), "2.5x–3.0x (median 2.8x)");
 });
 
 Deno.test("ratios() divides within each round, never across rounds", () => {
