@@ -7,11 +7,12 @@
  */
 
 import { formatHostPort } from "../lib/address.ts";
-import type { ConnectAttempt } from "../lib/happy_eyeballs.ts";
-import type { LoadProgress, LoadReport } from "../lib/load.ts";
+import type { LoadInterval, LoadProgress, LoadReport } from "../lib/load.ts";
 import type { ProbeOutcome } from "../lib/series.ts";
 import type { ProbeSummary } from "../lib/stats.ts";
 import { formatErrors, formatMs, jsonMs, red, roundMs } from "./text.ts";
+import { formatConnected, formatTlsText, tlsJson } from "./tls_lines.ts";
+import { formatAttemptsAfter, formatFailure, jsonAttempts } from "./where_lines.ts";
 
 /** How a probe line looks: JSON or text, and coloured or not (text on a terminal). */
 export interface LineStyle {
@@ -24,7 +25,7 @@ export interface LineStyle {
 /**
  * The line of one probe of a series, ping style, or its JSON object.
  *
- * A failure's line says where: `seq=2 127.0.0.1:3005 connection refused`, the
+ * A failure's line (cli/where_lines.ts) says where: `seq=2 127.0.0.1:3005 connection refused`, the
  * address and port (the host as given when no address is known, as for a name that
  * does not resolve) before the message, and `local=` after it once a connection was
  * made, as on a success's line.
@@ -37,6 +38,11 @@ export interface LineStyle {
 export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
   if (outcome.ok) {
     const result = outcome.result;
+    // Connect-only probes (cli/tls_lines.ts) send nothing: no bytes, no echo times.
+    const echo = result.connectOnly ? { connectOnly: true } : {
+      bytes: result.bytes,
+      reused: result.reused,
+    };
     if (style.json) {
       return JSON.stringify({
         type: "probe",
@@ -48,72 +54,36 @@ export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
         ...(result.previousAddress ? { previousAddress: result.previousAddress } : {}),
         port: result.port,
         local: formatHostPort(result.localAddress, result.localPort),
-        bytes: result.bytes,
-        reused: result.reused,
+        ...echo,
         resolveMs: roundMs(result.resolveMs),
         connectMs: roundMs(result.connectMs),
-        firstByteMs: roundMs(result.firstByteMs),
-        echoMs: roundMs(result.echoMs),
+        ...(result.connectOnly ? {} : {
+          firstByteMs: roundMs(result.firstByteMs),
+          echoMs: roundMs(result.echoMs),
+        }),
         timeMs: roundMs(result.timeMs),
         totalMs: roundMs(result.totalMs),
         ...(result.attempts ? { attempts: jsonAttempts(result.attempts) } : {}),
+        ...tlsJson(result, outcome.timestamp),
       });
     }
     const changed = result.previousAddress
       ? ` (address changed from ${result.previousAddress})`
       : "";
-    const failed = result.attempts?.filter((attempt) =>
-      attempt.error && attempt.error !== "cancelled"
-    );
-    const after = failed?.length
-      ? ` (after ${failed.map(({ address, error }) => `${address} ${error}`).join(", ")})`
-      : "";
-    return `${result.bytes} bytes from ${
-      formatHostPort(result.address, result.port)
-    }: seq=${result.seq} time=${formatMs(result.timeMs)} ms connect=${
-      formatMs(result.connectMs)
-    } first=${formatMs(result.firstByteMs)} echo=${formatMs(result.echoMs)} local=${
-      formatHostPort(result.localAddress, result.localPort)
-    }${after}${changed}`;
+    const after = formatAttemptsAfter(result.attempts);
+    const where = formatHostPort(result.address, result.port);
+    const local = formatHostPort(result.localAddress, result.localPort);
+    if (result.connectOnly) {
+      return `${formatConnected(result, outcome.timestamp, where, local)}${after}${changed}`;
+    }
+    const tls = formatTlsText(result, outcome.timestamp);
+    return `${result.bytes} bytes from ${where}: seq=${result.seq} time=${
+      formatMs(result.timeMs)
+    } ms connect=${formatMs(result.connectMs)}${tls.time} first=${
+      formatMs(result.firstByteMs)
+    } echo=${formatMs(result.echoMs)} local=${local}${tls.end}${after}${changed}`;
   }
-  const { error } = outcome;
-  const { seq, host, address, port, local, attempts, ...details } = error.details;
-  if (style.json) {
-    return JSON.stringify({
-      type: "probe",
-      seq,
-      timestamp: outcome.timestamp.toISOString(),
-      ok: false,
-      error: {
-        code: error.code,
-        message: error.message,
-        host,
-        address,
-        port,
-        local,
-        ...(attempts ? { attempts: jsonAttempts(attempts) } : {}),
-        ...details,
-      },
-    });
-  }
-  const message = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-  const target = address ?? host;
-  const where = target === undefined
-    ? ""
-    : port === undefined
-    ? `${target} `
-    : `${formatHostPort(target, port)} `;
-  const line = `seq=${seq} ${where}${message}${local ? ` local=${local}` : ""}`;
-  return style.color ? red(line) : line;
-}
-
-/** Connection attempts for JSON: each one's address, how it failed (if it did), its time. */
-function jsonAttempts(attempts: readonly ConnectAttempt[]) {
-  return attempts.map(({ address, error, ms }) => ({
-    address,
-    ...(error ? { error } : {}),
-    ms: roundMs(ms),
-  }));
+  return formatFailure(outcome.error, outcome.timestamp, style);
 }
 
 /**
@@ -200,6 +170,8 @@ export interface LoadSettings {
   count?: number;
   /** Probes per second, scheduled. */
   rate?: number;
+  /** Connect-only probes: the report counts connections, and no bytes. */
+  connectOnly?: boolean;
 }
 
 /**
@@ -222,6 +194,7 @@ export function formatLoadReport(
     return JSON.stringify({
       type: "load",
       target,
+      ...(settings.connectOnly ? { connectOnly: true } : {}),
       concurrency: report.concurrency,
       rate: settings.rate ?? null,
       ok: report.ok,
@@ -246,9 +219,11 @@ export function formatLoadReport(
     `--- ${target} echoprobe load: ${report.concurrency} loops${
       settings.rate ? `, ${settings.rate}/s scheduled` : ""
     } ---`,
-    `${report.ok} probes ok, ${report.failed} failed, ${Math.round(report.perSecond)}/s, ${
-      report.megabytesPerSecond.toFixed(2)
-    } MB/s, ${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
+    `${report.ok} ${settings.connectOnly ? "connects" : "probes"} ok, ${report.failed} failed, ${
+      Math.round(report.perSecond)
+    }/s, ${
+      settings.connectOnly ? "" : `${report.megabytesPerSecond.toFixed(2)} MB/s, `
+    }${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
     `latency min/p50/p90/p99/p99.9/max = ${
       ms([
         latency.minMs,
@@ -263,4 +238,32 @@ export function formatLoadReport(
   const errors = formatErrors(report.errors);
   if (errors) lines.push(`errors: ${errors}`);
   return lines.join("\n");
+}
+
+/**
+ * One interval of a load run (about a second) as a JSON line (`"type":"interval"`), as
+ * `--json` writes them before the final `"type":"load"` object. Text output has none:
+ * a terminal shows the progress line instead.
+ *
+ * @param target The host and port as the user gave them.
+ * @param interval The interval's own figures.
+ * @returns The JSON object: wall-clock start, start and end since the run's start,
+ *   successes and failures, successes per second, p50/p99/max latency, errors by code.
+ */
+export function formatLoadInterval(target: string, interval: LoadInterval): string {
+  const seconds = (interval.elapsedMs - interval.startMs) / 1000;
+  return JSON.stringify({
+    type: "interval",
+    target,
+    timestamp: interval.startedAt.toISOString(),
+    startMs: roundMs(interval.startMs),
+    elapsedMs: roundMs(interval.elapsedMs),
+    ok: interval.ok,
+    failed: interval.failed,
+    perSecond: seconds > 0 ? Math.round(interval.ok / seconds) : 0,
+    p50Ms: jsonMs(interval.p50Ms),
+    p99Ms: jsonMs(interval.p99Ms),
+    maxMs: jsonMs(interval.maxMs),
+    errors: interval.errors,
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * A probe's connection: connect under a deadline (to the first of the addresses
- * that answers), the read that waits between the probes of a kept connection,
+ * that answers), the stream the probe reads and writes (the TCP connection, or a TLS
+ * session over it), the read that waits between the probes of a kept connection,
  * close once, and the errors of a connect that failed.
  *
  * @module
@@ -10,10 +11,21 @@ import { formatHostPort } from "./address.ts";
 import type { Deadline, DeadlineTimer } from "./deadline.ts";
 import { ProbeError, type ProbeErrorDetails } from "./errors.ts";
 import { type ConnectAttempt, ConnectFailure, connectFirst } from "./happy_eyeballs.ts";
+import type { Reader, Writer } from "./record.ts";
+import type { TlsSession } from "./tls.ts";
 import { formatDuration } from "./units.ts";
 
 /** A read that failed: what {@linkcode ProbeConnection.takeWaitingRead} gives then. */
 export const READ_FAILED = -1;
+
+/**
+ * What a probe reads and writes: the TCP connection, or a TLS session over it
+ * (lib/tls_stream.ts), whose `closeWrite()` sends close_notify before the half-close.
+ */
+export interface ProbeStream extends Reader, Writer {
+  /** Shuts down the sending side; reading goes on. */
+  closeWrite(): Promise<void>;
+}
 
 /**
  * One connection of a probe and its deadline: the deadline covers the connect,
@@ -38,6 +50,8 @@ export class ProbeConnection {
   attempts: ConnectAttempt[] = [];
   /** What the waiting read failed with, once it returned {@linkcode READ_FAILED}. */
   readError: unknown;
+  /** The TLS session over the connection, once its handshake is done (lib/tls.ts). */
+  session: TlsSession | undefined;
   readonly #timeoutMs: number;
   #conn: Deno.TcpConn | undefined;
   #open = true;
@@ -64,6 +78,11 @@ export class ProbeConnection {
   /** The connection; only after {@linkcode ProbeConnection.connect} resolved. */
   get conn(): Deno.TcpConn {
     return this.#conn!;
+  }
+
+  /** What the probe reads and writes: the TLS session when there is one, else the connection. */
+  get stream(): ProbeStream {
+    return this.session?.stream ?? this.#conn!;
   }
 
   /** The local `address:port`, or `undefined` before the connection is made. */
@@ -146,7 +165,7 @@ export class ProbeConnection {
    */
   startWaitingRead(buffer: Uint8Array): void {
     this.#waitingDone = false;
-    this.#waiting = this.conn.read(buffer).then(this.#onWaitingRead, this.#onWaitingError);
+    this.#waiting = this.stream.read(buffer).then(this.#onWaitingRead, this.#onWaitingError);
   }
 
   /**

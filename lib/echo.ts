@@ -7,7 +7,7 @@
 
 import { type Deadline, LIMIT_REASON } from "./deadline.ts";
 import { isReset } from "./errors.ts";
-import { writeAll } from "./record.ts";
+import { type Reader, writeAll, type Writer } from "./record.ts";
 
 /** `record`: echo each full record of `recordSize` bytes; `stream`: echo bytes as they arrive. */
 export type EchoMode = "record" | "stream";
@@ -57,8 +57,8 @@ export interface EchoTotals {
 
 /** One accepted connection: its socket, its deadline and what it has echoed. */
 export class EchoConnection implements EchoTotals {
-  /** The socket. */
-  readonly conn: Deno.Conn;
+  /** The socket, or a TLS session over it (lib/tls_server.ts). */
+  readonly conn: Reader & Writer;
   /** Renewed per record; its abort closes the socket. */
   readonly deadline: Deadline;
   /** Waiting for a record (or stream bytes) to begin: safe to close on shutdown. */
@@ -71,10 +71,10 @@ export class EchoConnection implements EchoTotals {
   /**
    * Wraps an accepted socket.
    *
-   * @param conn The socket.
+   * @param conn The socket, or a TLS session over it.
    * @param deadline Its deadline.
    */
-  constructor(conn: Deno.Conn, deadline: Deadline) {
+  constructor(conn: Reader & Writer, deadline: Deadline) {
     this.conn = conn;
     this.deadline = deadline;
   }

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "short"
   | "mismatch"
   | "extra"
+  | "tls"
   | "error";
 
 /**
@@ -86,6 +87,19 @@ export class ValueError extends EchoError {
   }
 }
 
+/**
+ * Why a TLS handshake failed (code `tls`): the certificate expired or is not valid
+ * yet, its issuer is not trusted (self-signed included), it is for another name, it
+ * is not the pinned one, or the handshake itself failed (an alert, not TLS at all).
+ */
+export type TlsFailure =
+  | "expired"
+  | "not-yet-valid"
+  | "unknown-issuer"
+  | "name-mismatch"
+  | "pin-mismatch"
+  | "handshake";
+
 /** Details of a failed probe, beyond its code. */
 export interface ProbeErrorDetails {
   /** The probe's sequence number. */
@@ -109,8 +123,13 @@ export interface ProbeErrorDetails {
   size?: number;
   /** For code `extra`: bytes that came back beyond those sent. */
   extraBytes?: number;
-  /** For code `timeout` (and a `resolve` that timed out): what was timed out. */
-  phase?: "resolve" | "connect" | "echo";
+  /**
+   * For code `timeout` (and a `resolve` that timed out): what was timed out; `tls` for
+   * every `tls` failure too.
+   */
+  phase?: "resolve" | "connect" | "tls" | "echo";
+  /** For code `tls`: why the handshake failed. */
+  reason?: TlsFailure;
   /** For code `mismatch`: offset of the first differing byte, from 0. */
   offset?: number;
   /** For code `mismatch`: the byte sent at `offset`. */

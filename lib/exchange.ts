@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type ProbeConnection, READ_FAILED } from "./connect.ts";
+import { type ProbeConnection, type ProbeStream, READ_FAILED } from "./connect.ts";
 import { isReset } from "./errors.ts";
 import { closedHere, countToEnd, readAtLeast, writeAll } from "./record.ts";
 
@@ -48,7 +48,7 @@ export async function exchange(
   echo: Uint8Array,
   halfClose: boolean,
 ): Promise<Exchanged> {
-  const { conn, deadline: { signal }, onRead } = connection;
+  const { stream, deadline: { signal }, onRead } = connection;
   const size = payload.length;
   const waiting = connection.takeWaitingRead();
   connection.bytesBack = 0;
@@ -66,26 +66,26 @@ export async function exchange(
     if (size <= SEQUENTIAL_MAX_BYTES) {
       // Written, then read: the payload fits the socket buffers. One write and one
       // read carry most probes; the loops only take over the rest.
-      const written = await conn.write(payload);
-      if (written < size) await writeAll(conn, payload.subarray(written), signal);
-      if (halfClose) await conn.closeWrite();
-      const read = waiting ? await waiting : await conn.read(echo);
+      const written = await stream.write(payload);
+      if (written < size) await writeAll(stream, payload.subarray(written), signal);
+      if (halfClose) await stream.closeWrite();
+      const read = waiting ? await waiting : await stream.read(echo);
       if (read === READ_FAILED) throw connection.readError;
       if (read !== null) {
         onRead(read);
-        filled = read >= size ? read : await readAtLeast(conn, echo, size, signal, read, onRead);
+        filled = read >= size ? read : await readAtLeast(stream, echo, size, signal, read, onRead);
       }
     } else {
       const first = waiting?.then((read) =>
         read === READ_FAILED ? Promise.reject(connection.readError) : read
       );
-      filled = await exchangeLarge(conn, payload, echo, halfClose, first, signal, onRead);
+      filled = await exchangeLarge(stream, payload, echo, halfClose, first, signal, onRead);
     }
     exchanged.doneAt = performance.now();
     // A connection of its own: the server's close ends the echo, and whatever comes
     // before it is part of the verdict (not of the timings, which end at `doneAt`).
     if (halfClose && filled >= size) {
-      exchanged.extraBytes = await countToEnd(conn, echo.subarray(size), signal);
+      exchanged.extraBytes = await countToEnd(stream, echo.subarray(size), signal);
     }
   } catch (error) {
     exchanged.failure = error;
@@ -115,19 +115,19 @@ export async function afterEcho(
   let read = connection.waitingResult;
   if (read === undefined && waitForClose) {
     connection.deadline.renew();
-    await closeWrite(connection.conn);
+    await closeWrite(connection.stream);
     read = (await connection.takeWaitingRead()) ?? null;
     if (read === null || read <= 0) return 0;
-    return read + await countToEnd(connection.conn, scratch, connection.deadline.signal);
+    return read + await countToEnd(connection.stream, scratch, connection.deadline.signal);
   }
   if (read === undefined || (read !== null && read > 0)) return read;
   return waitForClose ? 0 : null;
 }
 
 /** Shuts down the sending side; a connection the server already reset needs no shutdown. */
-async function closeWrite(conn: Deno.TcpConn): Promise<void> {
+async function closeWrite(stream: ProbeStream): Promise<void> {
   try {
-    await conn.closeWrite();
+    await stream.closeWrite();
   } catch (error) {
     // The waiting read tells how the connection ended; the shutdown has nothing to add.
     if (!isReset(error) && !closedHere(error) && !(error instanceof Deno.errors.NotConnected)) {
@@ -201,7 +201,7 @@ export function loadBufferBytes(concurrency: number, size: number): number {
  * Writes a payload larger than the socket buffers while reading its echo, so that
  * neither side can block the other.
  *
- * @param conn The connection.
+ * @param stream The connection, or its TLS session.
  * @param payload The bytes to send.
  * @param echo Where the echo goes: `payload.length` bytes and room past them.
  * @param halfClose Shut down the sending side once the payload is written.
@@ -212,7 +212,7 @@ export function loadBufferBytes(concurrency: number, size: number): number {
  * @throws What the read, else the write, failed with.
  */
 async function exchangeLarge(
-  conn: Deno.TcpConn,
+  stream: ProbeStream,
   payload: Uint8Array,
   echo: Uint8Array,
   halfClose: boolean,
@@ -221,13 +221,13 @@ async function exchangeLarge(
   onRead: (filled: number) => void,
 ): Promise<number> {
   const writing = halfClose
-    ? writeAll(conn, payload, signal).then(() => conn.closeWrite())
-    : writeAll(conn, payload, signal);
+    ? writeAll(stream, payload, signal).then(() => stream.closeWrite())
+    : writeAll(stream, payload, signal);
   const reading = (async () => {
     const first = firstRead ? await firstRead : 0;
     if (first === null) return 0;
     if (first > 0) onRead(first);
-    return await readAtLeast(conn, echo, payload.length, signal, first, onRead);
+    return await readAtLeast(stream, echo, payload.length, signal, first, onRead);
   })();
   const [written, read] = await Promise.allSettled([writing, reading]);
   if (read.status === "rejected") throw read.reason;

@@ -5,6 +5,7 @@
  */
 
 import { ProbeConnection } from "./connect.ts";
+import { loadTls, openConnection, type Opened, openedResult } from "./connect_probe.ts";
 import { DeadlineTimer } from "./deadline.ts";
 import type { ProbeError } from "./errors.ts";
 import { afterEcho, echoSlack, exchange } from "./exchange.ts";
@@ -13,23 +14,18 @@ import { fillPayload } from "./payload.ts";
 import {
   type ProbeOptions,
   type ProbeResult,
+  type ProberShared,
   type ProbeSettings,
   probeSettings,
 } from "./probe_options.ts";
 import { literalFamily, resolveAddresses } from "./resolve.ts";
 import { EchoBuffers, echoProblem, extraError, mismatchError } from "./verdict.ts";
 
-export type { ProbeOptions, ProbeResult, ProbeSettings };
+export type { ProbeOptions, ProbeResult, ProberShared, ProbeSettings };
 export { probeSettings };
 
 /** A settled verdict that stands, made once. */
 const NOTHING = Promise.resolve(undefined);
-
-/** What probers can share: load mode runs many with one timer. */
-export interface ProberShared {
-  /** Watches the deadlines of connects and echoes; its `timeoutMs` is the probes' timeout. */
-  timer: DeadlineTimer;
-}
 
 /**
  * Sends probes to one echo server, each on a new connection or, with `reuse`,
@@ -96,7 +92,9 @@ export class Prober implements AsyncDisposable {
    * Writing and reading run at the same time, so a payload larger than both ends'
    * socket buffers cannot deadlock. On a connection of its own, the probe shuts down
    * its sending side once the payload is written (as `nc -N` does), so a record-mode
-   * server echoes a last partial record too, then closes.
+   * server echoes a last partial record too, then closes. With `tls` the handshake runs
+   * over the connection that won, timed apart (`tlsMs`); with `connectOnly` the probe ends
+   * there (lib/connect_probe.ts).
    *
    * On a kept connection the result is the verdict so far ({@linkcode Prober.settle}
    * makes it final). A probe before that was not settled is settled first: its `extra`
@@ -104,7 +102,7 @@ export class Prober implements AsyncDisposable {
    *
    * @param seq The sequence number: reported back, and part of the `random` seed.
    * @returns The timings and addresses of the exchange.
-   * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `short`,
+   * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `tls`, `short`,
    *   `mismatch`, `extra` or `error`, and the details known.
    * @throws The reason of `options.signal` when it aborts.
    */
@@ -112,6 +110,7 @@ export class Prober implements AsyncDisposable {
     this.#options.signal?.throwIfAborted();
     const late = this.#unsettledSeq !== 0 && await this.settle();
     if (late) throw late;
+    if (this.#options.tls) await loadTls(this.#options.tls); // not timed
     let resolveMs = 0;
     if (!this.#addresses || this.#options.resolveEach) {
       const { hostname } = this.#options;
@@ -202,20 +201,22 @@ export class Prober implements AsyncDisposable {
   async #attempt(seq: number, retryOnDrop: boolean): Promise<ProbeResult> {
     let connection = this.#connection;
     const reused = connection !== undefined;
-    let connectMs = 0;
+    let opened: Opened = { connectMs: 0, tlsMs: 0 };
     if (!connection) {
       const { size, hostname, port } = this.#options;
       connection = new ProbeConnection(this.#timer, size, hostname, port);
       this.#connection = connection; // from now on an abort of the signal closes it
-      const started = performance.now();
       try {
-        const { attemptDelayMs, signal } = this.#options;
-        await connection.connect(this.#addresses!, attemptDelayMs, signal, seq);
+        // The connect, TLS, or a connect-only probe's end (lib/connect_probe.ts).
+        opened = await openConnection(connection, this.#options, this.#addresses!, seq);
       } catch (error) {
         this.#connection = undefined;
         throw error;
       }
-      connectMs = performance.now() - started;
+      if (opened.result) {
+        this.#connection = undefined; // closed: a connect-only probe keeps nothing
+        return opened.result;
+      }
     }
     const { size, reuse } = this.#options;
     const { payload, echo } = this.#buffers;
@@ -250,25 +251,13 @@ export class Prober implements AsyncDisposable {
       connection.startWaitingRead(echo);
       this.#unsettledSeq = seq;
     }
-    const { localAddr } = connection.conn;
-    const result: ProbeResult = {
-      seq,
-      hostname: this.#options.hostname,
-      address: connection.address,
-      port: this.#options.port,
-      localAddress: localAddr.hostname,
-      localPort: localAddr.port,
-      bytes: size,
-      reused,
-      resolveMs: 0,
-      connectMs,
-      firstByteMs: (connection.firstByteAt || doneAt) - sentAt,
-      echoMs: doneAt - sentAt,
-      timeMs: connectMs + doneAt - sentAt,
-      totalMs: 0,
-      finishedAt: doneAt,
-    };
-    if (!reused) result.attempts = connection.attempts;
+    // Where it connected and the opening's phases (lib/connect_probe.ts), then the echo's.
+    const result = openedResult(connection, this.#options, seq, opened, reused);
+    result.bytes = size;
+    result.firstByteMs = (connection.firstByteAt || doneAt) - sentAt;
+    result.echoMs = doneAt - sentAt;
+    result.timeMs += result.echoMs;
+    result.finishedAt = doneAt;
     return result;
   }
 }

@@ -107,7 +107,7 @@ export interface ResolveOptions {
  *
  * @param hostname A name or an IP literal.
  * @param options The family, the resolver, the deadline; see {@linkcode ResolveOptions}.
- * @returns One address or more.
+ * @returns One address or more (the first is the resolver's preferred one).
  * @throws {ProbeError} Code `resolve` when the name does not resolve (in time), is not a
  *   valid name, or a literal is of the other family.
  * @throws The reason of `options.signal` when it aborts.
@@ -134,7 +134,7 @@ export interface ResolveOptions {
 export async function resolveAddresses(
   hostname: string,
   options: ResolveOptions = {},
-): Promise<string[]> {
+): Promise<[string, ...string[]]> {
   const { family, seq = 1, port } = options;
   const details = { seq, host: hostname, ...(port === undefined ? {} : { port }) };
   const literal = literalFamily(hostname);
@@ -172,10 +172,11 @@ export async function resolveAddresses(
       const found = literalFamily(address);
       return found !== undefined && (family === undefined || found === family);
     });
-  if (addresses.length === 0) {
+  const [first, ...rest] = addresses;
+  if (first === undefined) {
     throw new ProbeError("resolve", `Cannot resolve "${hostname}"${what}`, details);
   }
-  return addresses;
+  return [first, ...rest];
 }
 
 /** The deadline of a resolution passed. */

@@ -593,7 +593,10 @@ Deno.test("client load mode with --count 0 runs until Ctrl-C, then reports and e
   await waitFor(() => server.stats().records >= 200, "200 probes");
   const output = await client.stop("SIGINT");
   assert.equal(output.code, 130, output.stderr);
-  const report = JSON.parse(output.stdout);
+  // The last line is the report; "interval" lines come before it, one a second.
+  const lines = output.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.ok(lines.slice(0, -1).every((line) => line.type === "interval"), output.stdout);
+  const report = lines.at(-1);
   assert.equal(report.type, "load");
   assert.ok(report.ok >= 200, `${report.ok} probes`);
   assert.equal(report.failed, 0);

@@ -39,7 +39,10 @@ function processState(pid: number) {
   };
 }
 
-/** A server child process with JSON logs, and a reader of its events by kind. */
+/**
+ * A server child process with JSON logs (unless the caller gives its own `--log`), and a
+ * reader of its events by kind.
+ */
 class Server implements AsyncDisposable {
   readonly process: CliServer;
   readonly closes: { reason: string; records: number; bytes: number }[] = [];
@@ -64,8 +67,10 @@ class Server implements AsyncDisposable {
   }
 
   static async start(args: string[]): Promise<Server> {
+    // A flag given twice is refused: --log json only when the caller gives no --log.
+    const log = args.includes("--log") ? [] : ["--log", "json"];
     return new Server(
-      await CliServer.start(["--host", "127.0.0.1", "--port", "0", "--log", "json", ...args]),
+      await CliServer.start(["--host", "127.0.0.1", "--port", "0", ...log, ...args]),
     );
   }
 
