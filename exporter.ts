@@ -94,8 +94,10 @@ export interface ExporterPlan {
  */
 export function parseExporterArgs(args: string[]): ExporterPlan {
   const { values } = parseFlags("exporter", EXPORTER_FLAGS, args, false);
+  // --help wins over the values of the other flags.
+  if (values.help) return { help: true, json: false };
   return {
-    help: values.help === true,
+    help: false,
     json: values.json === true,
     ...given<Omit<ExporterPlan, "help" | "json">>({
       listen: flagValue("listen", values.listen, parseListenAddress),

@@ -49,6 +49,8 @@ export const REPORT_HELP = helpText(
  */
 export function parseReportArgs(args: string[]): ReportPlan {
   const { values, positionals } = parseFlags("report", REPORT_FLAGS, args, true);
+  // --help wins over the arguments, as it does for the other subcommands.
+  if (values.help) return { help: true, title: values.title };
   if (positionals.length > 0) {
     throw new UsageError(
       `Unexpected argument "${
@@ -56,7 +58,7 @@ export function parseReportArgs(args: string[]): ReportPlan {
       }": the report reads standard input (echoprobe report < FILE)`,
     );
   }
-  return { help: values.help === true, title: values.title };
+  return { help: false, title: values.title };
 }
 
 /**

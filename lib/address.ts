@@ -203,7 +203,8 @@ const LISTEN_ADDRESS = /^(?:\[([^\]\s\/]+)\]|([^:\[\]\s\/]+)):(\d+)$/;
  *
  * @param text What the user typed.
  * @returns The host (IPv6 without brackets) and the port.
- * @throws {ValueError} If it is not of that form or the port is above 65535.
+ * @throws {ValueError} If it is not of that form, the port is above 65535, or the host is
+ *   neither an IP literal nor a host name ({@linkcode parseHost}).
  *
  * @example
  * ```ts
@@ -213,6 +214,7 @@ const LISTEN_ADDRESS = /^(?:\[([^\]\s\/]+)\]|([^:\[\]\s\/]+)):(\d+)$/;
  * assert.deepEqual(parseListenAddress("127.0.0.1:0"), { hostname: "127.0.0.1", port: 0 });
  * assert.deepEqual(parseListenAddress("[::1]:9000"), { hostname: "::1", port: 9000 });
  * assert.throws(() => parseListenAddress("127.0.0.1"), /expected HOST:PORT or \[IPV6\]:PORT/);
+ * assert.throws(() => parseListenAddress("999.1.1.1:0"), /expected an IPv4 address/);
  * ```
  */
 export function parseListenAddress(text: string): Required<HostPort> {
@@ -221,5 +223,5 @@ export function parseListenAddress(text: string): Required<HostPort> {
   if (!match || !(port <= 65535)) {
     throw new ValueError(text, "HOST:PORT or [IPV6]:PORT, port 0 to 65535 (0 picks a free one)");
   }
-  return { hostname: (match[1] ?? match[2])!, port };
+  return { hostname: parseHost(match[1] === undefined ? match[2]! : `[${match[1]}]`), port };
 }

@@ -108,3 +108,13 @@ Deno.test("parseListenAddress() needs a port, allows 0, and brackets IPv6", () =
     );
   }
 });
+
+Deno.test("parseListenAddress() checks the host as parseHost() does", () => {
+  for (const [text, host] of [["999.1.1.1:0", "999.1.1.1"], ["[10.0.0.1]:0", "[10.0.0.1]"]]) {
+    assert.throws(() => parseListenAddress(text!), { name: "ValueError", value: host }, text);
+  }
+  assert.deepEqual(parseListenAddress("db-1.internal:9000"), {
+    hostname: "db-1.internal",
+    port: 9000,
+  });
+});

@@ -42,3 +42,26 @@ Deno.test("parseExporterArgs() refuses bad input with the one line users see", a
     await t.step(args.join(" "), () => assertUsageThrows(() => parseExporterArgs(args), pattern));
   }
 });
+
+Deno.test("parseExporterArgs() with --help ignores the values of other flags", () => {
+  assert.deepEqual(parseExporterArgs(["--listen", "3006", "-h", "--max-concurrent", "0"]), {
+    help: true,
+    json: false,
+  });
+});
+
+Deno.test("parseExporterArgs() refuses a flag given twice, and durations the timers cannot hold", () => {
+  assertUsageThrows(
+    () => parseExporterArgs(["--listen", "127.0.0.1:0", "--listen", "127.0.0.1:1"]),
+    /^Flag "--listen" given twice/,
+  );
+  assertUsageThrows(
+    () => parseExporterArgs(["--timeout-offset", "597h"]),
+    /^Invalid --timeout-offset "597h": .*596h/,
+  );
+  assertUsageThrows(
+    () => parseExporterArgs(["--listen", "999.1.1.1:3006"]),
+    /^Invalid --listen "999\.1\.1\.1:3006": expected an IPv4 address/,
+  );
+  assert.equal(parseExporterArgs(["--json", "--json"]).json, true, "a switch may repeat");
+});

@@ -19,3 +19,11 @@ Deno.test("parseReportArgs() refuses a file name: the report reads standard inpu
   assertUsageThrows(() => parseReportArgs(["--width", "3"]), /^Unknown flag "--width"/);
   assertUsageThrows(() => parseReportArgs(["--title"]), /^Flag "--title" needs a value/);
 });
+
+Deno.test("parseReportArgs() with --help ignores the other arguments; a flag given twice is refused", () => {
+  assert.equal(parseReportArgs(["run.jsonl", "--help"]).help, true);
+  assertUsageThrows(
+    () => parseReportArgs(["--title", "a", "--title", "b"]),
+    /^Flag "--title" given twice/,
+  );
+});
