@@ -24,6 +24,7 @@ import {
 import { EXIT, UsageError } from "./exit.ts";
 import { writeLog, writeProgress, writeResult } from "./output.ts";
 import { interruptSignal } from "./signals.ts";
+import { readFailure } from "./text.ts";
 import { withCaFile } from "./tls_files.ts";
 import { formatTlsMode } from "./tls_lines.ts";
 
@@ -173,13 +174,4 @@ async function readPayloadFile(path: string): Promise<Uint8Array> {
     );
   }
   return bytes;
-}
-
-/** Why a payload file could not be read, in words (not the system's `(os error 21)`). */
-function readFailure(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.IsADirectory) return "it is a directory, not a file";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  // Other failures keep their text, without the system's error number.
-  return (error as Error).message.replace(/ \(os error \d+\)/, "");
 }

@@ -53,3 +53,18 @@ export function red(text: string): string {
 export function formatErrors(errors: Readonly<Record<string, number | undefined>>): string {
   return Object.entries(errors).map(([code, n]) => `${code}=${n}`).join(" ");
 }
+
+/**
+ * Why a file the user named could not be read, in words (not the system's `(os error 21)`).
+ *
+ * @param error What reading it threw.
+ * @returns `no such file`, `it is a directory, not a file`, `permission denied`, or the
+ *   error's own text without the system's error number.
+ */
+export function readFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory, not a file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  // Other failures keep their text, without the system's error number.
+  return (error as Error).message.replace(/ \(os error \d+\)/, "");
+}

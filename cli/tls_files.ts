@@ -13,6 +13,7 @@ import { ValueError } from "../lib/errors.ts";
 import type { TlsOptions } from "../lib/tls_options.ts";
 import { type ServerTls, serverTls } from "../lib/tls_server.ts";
 import { UsageError } from "./exit.ts";
+import { readFailure } from "./text.ts";
 
 /** `--tls-cert` and `--tls-key` as given (both or neither). */
 export interface TlsFiles {
@@ -58,10 +59,7 @@ export async function readPemFile(flag: string, path: string, stdinHint: string)
         `Reading "${path}" needs read permission: run with --allow-read, or give it on standard input: ${stdinHint}`,
       );
     }
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
-    throw new UsageError(`Cannot read --${flag} "${path}": ${reason}`);
+    throw new UsageError(`Cannot read --${flag} "${path}": ${readFailure(error)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatErrors, formatMs, jsonMs, red, roundMs } from "../cli/text.ts";
+import { formatErrors, formatMs, jsonMs, readFailure, red, roundMs } from "../cli/text.ts";
 
 Deno.test("formatMs() shows three significant digits as ping does, whole above 100", () => {
   assert.equal(formatMs(0.21349), "0.213");
@@ -24,4 +24,17 @@ Deno.test("red() wraps text in ANSI red and reset", () => {
 Deno.test("formatErrors() lists counts by code, or nothing", () => {
   assert.equal(formatErrors({ refused: 2, timeout: 1 }), "refused=2 timeout=1");
   assert.equal(formatErrors({}), "");
+});
+
+Deno.test("readFailure() says in words why a file could not be read, without the OS error number", async () => {
+  const dir = new URL("./fixtures", import.meta.url).pathname;
+  const failure = async (path: string) =>
+    readFailure(await Deno.readFile(path).then(() => assert.fail(path), (error) => error));
+  assert.equal(await failure(dir), "it is a directory, not a file");
+  assert.equal(await failure(`${dir}/missing`), "no such file");
+  assert.equal(
+    readFailure(new Deno.errors.PermissionDenied("x (os error 13)")),
+    "permission denied",
+  );
+  assert.equal(readFailure(new Error("Input/output error (os error 5)")), "Input/output error");
 });

@@ -113,6 +113,18 @@ Deno.test("CLI: certificate files the server cannot use are one line naming the 
   });
 });
 
+Deno.test("CLI: client --ca of a directory says so in words, not the system's, exit 2", async () => {
+  const dir = new URL("./fixtures", import.meta.url).pathname;
+  const output = await runCli(["client", "127.0.0.1", "--ca", dir], {
+    permissions: [`--allow-read=${dir}`],
+  });
+  assert.equal(output.code, 2);
+  assert.equal(
+    output.stderr,
+    `echoprobe: Cannot read --ca "${dir}": it is a directory, not a file\n`,
+  );
+});
+
 Deno.test("CLI: client --ca of a file that is not PEM certificates is a usage error", async () => {
   const output = await runWithStdin(["client", "127.0.0.1", "--ca", "-"], made.key);
   assert.equal(output.code, 2);
