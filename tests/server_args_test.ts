@@ -101,6 +101,19 @@ Deno.test("parseServerArgs() reads each --allow as a range, in order", () => {
   assert.equal(allow?.[1]?.contains("::1"), true);
 });
 
+Deno.test("parseServerArgs() reads an IPv4-mapped --allow range as the IPv4 range it maps", () => {
+  const { allow } = parseServerArgs([
+    "--allow",
+    "::ffff:127.0.0.0/104",
+    "--allow",
+    "::ffff:7f00:1",
+  ]).options;
+  assert.equal(allow?.[0]?.contains("127.1.2.3"), true);
+  assert.equal(allow?.[0]?.contains("10.0.0.1"), false);
+  assert.equal(allow?.[1]?.contains("127.0.0.1"), true);
+  assert.equal(allow?.[1]?.contains("127.0.0.2"), false);
+});
+
 Deno.test("parseServerArgs() makes --json the default log form; --log overrides it", () => {
   assert.deepEqual(
     [parseServerArgs(["--json"]).json, parseServerArgs(["--json"]).log],
