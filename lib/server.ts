@@ -6,11 +6,12 @@
  */
 
 import { Admission } from "./admission.ts";
+import { BufferBudget } from "./budget.ts";
+import { BufferPool } from "./buffers.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { DeadlineTimer, defaultResolutionMs } from "./deadline.ts";
 import { delay } from "./delay.ts";
 import {
-  BufferPool,
   type CloseReason,
   closeReason,
   type ConnectionInfo,
@@ -27,6 +28,16 @@ export type { EchoServer, ServeOptions, ServerStats, ServerSummary };
 
 /** Pause after a failed accept (such as too many open files) before the next one. */
 const ACCEPT_RETRY_MS = 100;
+/**
+ * How often a stopping server looks for connections with nothing left to echo. Deno
+ * has no FIONREAD to ask the kernel what waits in a socket, so a read tells: bytes
+ * already waiting complete a pending read within a turn of the event loop (well
+ * under a millisecond), so a connection with no partial record whose read stayed
+ * pending from one check to the next had nothing waiting, and is closed (25 to 50 ms
+ * after the stop, for a connection that sends nothing more). Bytes that keep
+ * arriving keep it open, up to the grace period.
+ */
+const DRAIN_CHECK_MS = 25;
 
 /**
  * Starts an echo server.
@@ -35,6 +46,7 @@ const ACCEPT_RETRY_MS = 100;
  * @returns The running server.
  * @throws {EchoError} Code `listen` when the address cannot be bound (in use,
  *   permission denied, not an address of this machine); the `cause` is Deno's error.
+ * @throws {RangeError} When `bufferBudget` (record mode) is smaller than one record.
  *
  * @example Echo one record
  * ```ts
@@ -69,15 +81,26 @@ class Server implements EchoServer {
   readonly #stopping = new AbortController();
   #accepting = true;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  /** `reads` of each connection at the last drain check. */
+  readonly #readsAtCheck = new WeakMap<EchoConnection, number>();
   #resolveFinished!: (summary: ServerSummary) => void;
 
   constructor(options: ServeOptions) {
     this.#options = options;
+    const mode = options.mode ?? "record";
+    const recordSize = options.recordSize ?? DEFAULTS.recordSize;
+    const budget = options.bufferBudget ?? DEFAULTS.bufferBudget;
+    if (mode === "record" && budget < recordSize) {
+      throw new RangeError(
+        `The buffer budget (${budget} bytes) must hold one record (${recordSize} bytes)`,
+      );
+    }
     this.#settings = {
-      mode: options.mode ?? "record",
-      recordSize: options.recordSize ?? DEFAULTS.recordSize,
+      mode,
+      recordSize,
       maxBytes: options.maxBytes ?? Infinity,
-      stopping: this.#stopping.signal,
+      budget: new BufferBudget(budget),
     };
     this.#admission = new Admission(options);
     this.#pool = new BufferPool(this.#settings);
@@ -112,16 +135,13 @@ class Server implements EchoServer {
   }
 
   shutdown(): Promise<ServerSummary> {
-    if (this.#stopAccepting()) {
-      for (const connection of this.#active) {
-        if (connection.idle) connection.deadline.abort(SHUTDOWN_REASON);
-      }
-      if (this.#active.size > 0) {
-        this.#graceTimer = setTimeout(
-          () => this.close(),
-          this.#options.graceMs ?? DEFAULTS.graceMs,
-        );
-      }
+    if (this.#stopAccepting() && this.#active.size > 0) {
+      this.#graceTimer = setTimeout(
+        () => this.close(),
+        this.#options.graceMs ?? DEFAULTS.graceMs,
+      );
+      this.#closeDrained();
+      this.#drainTimer = setInterval(() => this.#closeDrained(), DRAIN_CHECK_MS);
     }
     return this.finished;
   }
@@ -137,6 +157,20 @@ class Server implements EchoServer {
   }
 
   readonly #onSignal = () => this.shutdown();
+
+  /**
+   * Closes the connections that have echoed all they were sent: no partial record,
+   * and a read pending since the last check (see `DRAIN_CHECK_MS`).
+   */
+  #closeDrained(): void {
+    for (const connection of this.#active) {
+      if (connection.idle && this.#readsAtCheck.get(connection) === connection.reads) {
+        connection.deadline.abort(SHUTDOWN_REASON);
+      } else {
+        this.#readsAtCheck.set(connection, connection.reads);
+      }
+    }
+  }
 
   /** @returns `true` the first time, when it did stop accepting. */
   #stopAccepting(): boolean {
@@ -182,8 +216,8 @@ class Server implements EchoServer {
     const connection = new EchoConnection(conn, deadline);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
     const { signal } = deadline;
+    // Accepted while the server starts stopping, it is drained like the others.
     this.#active.add(connection);
-    if (this.#stopping.signal.aborted) deadline.abort(SHUTDOWN_REASON);
 
     let reason: CloseReason;
     let failure: Error | undefined;
@@ -215,6 +249,7 @@ class Server implements EchoServer {
   #settleIfDone(): void {
     if (this.#accepting || this.#active.size > 0) return;
     clearTimeout(this.#graceTimer);
+    clearInterval(this.#drainTimer);
     this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onSignal);
     this.#resolveFinished({ ...this.#totals });
