@@ -56,7 +56,7 @@ export const SERVER_FLAGS = {
     type: "string",
     value: "DURATION",
     shows: formatDuration(DEFAULTS.graceMs),
-    help: "On SIGINT/SIGTERM, let records in flight finish this long",
+    help: "On SIGINT/SIGTERM/SIGHUP, echo what was already sent for up to this long",
   },
   "max-connections": {
     type: "string",
@@ -74,6 +74,12 @@ export const SERVER_FLAGS = {
     multiple: true,
     value: "CIDR",
     help: "Accept only peers in this range; repeat for more (default: everyone)",
+  },
+  "buffer-budget": {
+    type: "string",
+    value: "BYTES",
+    shows: `${DEFAULTS.bufferBudget / 1024 / 1024}MiB`,
+    help: "Memory all connections may hold in grown buffers; more waits, unread",
   },
   "max-bytes": {
     type: "string",
@@ -109,7 +115,7 @@ const HELP = helpText(
     "sends it back; at end of stream it echoes the partial record, then closes.",
     'Prints "echoprobe server listening on HOST:PORT" on stdout when ready, one',
     "line per closed connection on stderr, and a summary on stdout when stopped",
-    "(SIGINT/SIGTERM: graceful; a second signal closes everything at once).",
+    "(SIGINT/SIGTERM/SIGHUP: graceful; a second signal closes everything at once).",
   ].join("\n"),
   SERVER_FLAGS,
   [
@@ -153,10 +159,19 @@ export function parseServerArgs(args: string[]): ServerPlan {
     maxConnections: integerFlag("max-connections", values["max-connections"], 1, 1_000_000),
     maxPerIp: integerFlag("max-per-ip", values["max-per-ip"], 1, 1_000_000),
     allow: values.allow?.map((range) => flagValue("allow", range, parseCidr)!),
+    bufferBudget: sizeFlag("buffer-budget", values["buffer-budget"], Number.MAX_SAFE_INTEGER),
     maxBytes: sizeFlag("max-bytes", values["max-bytes"], Number.MAX_SAFE_INTEGER),
     maxDurationMs: durationFlag("max-duration", values["max-duration"]),
     mode: values.stream ? "stream" : undefined,
   });
+  const recordSize = options.recordSize ?? DEFAULTS.recordSize;
+  if (options.mode !== "stream" && (options.bufferBudget ?? Infinity) < recordSize) {
+    throw new UsageError(
+      `Invalid --buffer-budget "${
+        values["buffer-budget"]
+      }": expected at least one record (--size ${recordSize})`,
+    );
+  }
   const json = values.json === true;
   const log = values.log ?? (json ? "json" : "text");
   if (log !== "text" && log !== "json" && log !== "none") {
@@ -172,7 +187,7 @@ export function parseServerArgs(args: string[]): ServerPlan {
 }
 
 /**
- * Runs `echoprobe server` until SIGINT or SIGTERM.
+ * Runs `echoprobe server` until SIGINT, SIGTERM or SIGHUP.
  *
  * @param args The arguments after `server`.
  * @returns The exit code: 0 after a stop by signal.

@@ -1,14 +1,15 @@
 /**
  * Carries out a server plan: serves until a signal, writes the ready line, the
- * connection logs (batched), snapshots and the summary.
+ * connection logs (batched, never waited for), snapshots and the summary.
  *
  * @module
  */
 
 import type { ServerPlan } from "../server.ts";
 import { serve } from "../lib/server.ts";
+import { AcceptErrorLog } from "./accept_errors.ts";
 import { EXIT } from "./exit.ts";
-import { LogBatch, writeResult } from "./output.ts";
+import { LineQueue } from "./line_queue.ts";
 import {
   formatAcceptError,
   formatClose,
@@ -21,7 +22,14 @@ import {
 import { onSignals } from "./signals.ts";
 
 /**
- * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
+ * Once stopped, how long the server waits for a write to stdout or stderr that makes
+ * no progress (a pipe nobody reads) before it gives the lines up: a reader that is
+ * slow but reading gets every line.
+ */
+const STOP_WRITE_STALL_MS = 1_000;
+
+/**
+ * Serves until SIGINT, SIGTERM or SIGHUP (graceful; a second signal closes everything).
  *
  * @param plan What `parseServerArgs()` made of the arguments.
  * @returns The exit code: 0 after a stop by signal.
@@ -30,44 +38,65 @@ import { onSignals } from "./signals.ts";
 export async function runServer(plan: ServerPlan): Promise<number> {
   const { json, log, statsIntervalMs } = plan;
   const logJson = log === "json";
-  // Every stderr line of the running server goes through the batch, in order.
-  using logBatch = new LogBatch();
-  const logLine = (line: string) => logBatch.write(line);
+  // Nothing below writes synchronously: a full or closed pipe must not stop serving.
+  using results = new LineQueue(Deno.stdout, { batchMs: 0 });
+  using logs = new LineQueue(Deno.stderr);
+  const logLine = (line: string) => logs.write(line);
   const writeEvent = log === "none" ? () => {} : logLine;
+  using acceptErrors = new AcceptErrorLog((error, count) =>
+    writeEvent(formatAcceptError(error, logJson, count))
+  );
   const stop = new AbortController();
+  /** Aborts on a second signal: stop waiting for stdout and stderr too. */
+  const hurry = new AbortController();
   const server = serve({
     ...plan.options,
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
-    onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
+    onAcceptError: (error) => acceptErrors.record(error),
   });
-  writeResult(formatListening(server.addr, json));
+  results.write(formatListening(server.addr, json));
 
   let previous = server.stats();
   let previousAt = performance.now();
   const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
     const stats = server.stats();
     const now = performance.now();
-    logLine(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
+    const memory = Deno.memoryUsage();
+    logLine(
+      formatStats(
+        { ...stats, logDropped: logs.dropped },
+        previous,
+        now - previousAt,
+        memory,
+        logJson,
+      ),
+    );
     previous = stats;
     previousAt = now;
   }, statsIntervalMs);
 
   // The first signal stops gracefully, a second one closes everything at once.
+  // SIGHUP is a closed terminal: stop as for SIGTERM (the lines may have nowhere to go).
   const onSignal = () => {
     if (stop.signal.aborted) {
       server.close();
+      hurry.abort();
       return;
     }
     writeEvent(formatStopping(server.activeConnections, logJson));
     stop.abort();
   };
   try {
-    using _signals = onSignals(["SIGINT", "SIGTERM"], onSignal);
+    using _signals = onSignals(["SIGINT", "SIGTERM", "SIGHUP"], onSignal);
     const summary = await server.finished;
-    logBatch.flush(); // the log lines before the summary, for `2>&1`
-    writeResult(formatServerSummary(summary, json));
+    clearInterval(statsTimer);
+    acceptErrors.flush();
+    // The log lines before the summary, for `2>&1`; the summary counts those lost.
+    await logs.drain(STOP_WRITE_STALL_MS, hurry.signal);
+    results.write(formatServerSummary({ ...summary, logDropped: logs.dropped }, json));
+    await results.drain(STOP_WRITE_STALL_MS, hurry.signal);
   } finally {
     clearInterval(statsTimer);
   }

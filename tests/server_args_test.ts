@@ -31,6 +31,15 @@ Deno.test("parseServerArgs() refuses bad input with the one line users see", asy
     [["--stream=1"], /Flag "--stream" takes no value/],
     [["-p"], /^Flag "--port" needs a value \(see "echoprobe server --help"\)$/],
     [["-x"], /^Unknown flag "-x" \(see "echoprobe server --help"\)$/],
+    [["--buffer-budget", "0"], /Invalid --buffer-budget "0"/],
+    [
+      ["--buffer-budget", "100"],
+      /^Invalid --buffer-budget "100": expected at least one record \(--size 250\)$/,
+    ],
+    [
+      ["--size", "1MiB", "--buffer-budget", "512KiB"],
+      /^Invalid --buffer-budget "512KiB": expected at least one record \(--size 1048576\)$/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), () => assertUsageThrows(() => parseServerArgs(args), pattern));
@@ -84,6 +93,18 @@ Deno.test("parseServerArgs() turns each flag into its typed option", () => {
     maxDurationMs: 60_000,
     mode: "stream",
   });
+});
+
+Deno.test("parseServerArgs() reads --buffer-budget in bytes, at least one record", () => {
+  assert.deepEqual(parseServerArgs(["--buffer-budget", "64MiB"]).options, {
+    bufferBudget: 64 * 1024 * 1024,
+  });
+  assert.deepEqual(parseServerArgs(["--size", "1KiB", "--buffer-budget", "1KiB"]).options, {
+    recordSize: 1024,
+    bufferBudget: 1024,
+  });
+  // Stream mode has no records: any budget lets it echo.
+  assert.equal(parseServerArgs(["--stream", "--buffer-budget", "1"]).options.bufferBudget, 1);
 });
 
 Deno.test("parseServerArgs() sets only the options given", () => {
