@@ -85,6 +85,7 @@ export async function runServer(plan: ServerPlan): Promise<number> {
       hurry.abort();
       return;
     }
+    acceptErrors.flush(); // the failures counted so far come before the stopping line
     writeEvent(formatStopping(server.activeConnections, logJson));
     stop.abort();
   };
@@ -92,7 +93,6 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     using _signals = onSignals(["SIGINT", "SIGTERM", "SIGHUP"], onSignal);
     const summary = await server.finished;
     clearInterval(statsTimer);
-    acceptErrors.flush();
     // The log lines before the summary, for `2>&1`; the summary counts those lost.
     await logs.drain(STOP_WRITE_STALL_MS, hurry.signal);
     results.write(formatServerSummary({ ...summary, logDropped: logs.dropped }, json));
