@@ -148,9 +148,13 @@ export class CliProcess implements AsyncDisposable {
    * Starts `main.ts` with `args` and `--allow-net`.
    *
    * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
+   * @param denoFlags More flags for `deno run` (such as `--v8-flags=...`).
    */
-  constructor(args: string[], { stderrToStdout = false } = {}) {
-    const deno = ["run", "--allow-net", MAIN, ...args];
+  constructor(
+    args: string[],
+    { stderrToStdout = false, denoFlags = [] as readonly string[] } = {},
+  ) {
+    const deno = ["run", "--allow-net", ...denoFlags, MAIN, ...args];
     this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
       args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
       stdin: "null",
@@ -195,9 +199,13 @@ export class CliServer extends CliProcess {
   /** The first stdout line. */
   readyLine = "";
 
-  /** Starts a server with `args` (add `--port 0`) and waits for its listening line. */
-  static async start(args: string[]): Promise<CliServer> {
-    const server = new CliServer(["server", ...args]);
+  /**
+   * Starts a server with `args` (add `--port 0`) and waits for its listening line.
+   *
+   * @param denoFlags More flags for `deno run`.
+   */
+  static async start(args: string[], denoFlags: readonly string[] = []): Promise<CliServer> {
+    const server = new CliServer(["server", ...args], { denoFlags });
     const line = await server.stdout.line();
     if (line === undefined) {
       const { stderr } = await server.finish();
