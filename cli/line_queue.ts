@@ -148,17 +148,16 @@ export class LineQueue implements Disposable {
   /**
    * Writes what waits and waits for it, as long as the output takes bytes: it gives
    * up (and counts what was not written as dropped) when a write makes no progress
-   * for `stallMs`, or when `signal` aborts.
+   * for `stallMs`.
    *
    * @param stallMs How long a write may make no progress.
-   * @param signal Gives up at once when it aborts.
    * @throws What a write threw, other than the output being gone.
    */
-  async drain(stallMs: number, signal?: AbortSignal): Promise<void> {
+  async drain(stallMs: number): Promise<void> {
     this.#startWrite();
-    while (this.#writing && !signal?.aborted) {
+    while (this.#writing) {
       const progress = this.#progress;
-      if (await settledWithin(this.#writing, stallMs, signal)) this.#startWrite();
+      if (await settledWithin(this.#writing, stallMs)) this.#startWrite();
       else if (this.#progress === progress) break;
     }
     if (this.#writing) this.#giveUp();
@@ -237,23 +236,18 @@ function isGone(error: unknown): boolean {
 }
 
 /**
- * Waits for `promise` up to `ms` (or until `signal` aborts).
+ * Waits for `promise` up to `ms`.
  *
  * @returns `true` when it settled in time; rejects when it rejected.
  */
-function settledWithin(promise: Promise<void>, ms: number, signal?: AbortSignal): Promise<boolean> {
+function settledWithin(promise: Promise<void>, ms: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const done = (settled: boolean) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    promise.then(() => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(settled);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(onAbort, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    promise.then(() => done(true), (error) => {
+      resolve(true);
+    }, (error) => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
       reject(error);
     });
   });

@@ -24,7 +24,8 @@ import { onSignals } from "./signals.ts";
 /**
  * Once stopped, how long the server waits for a write to stdout or stderr that makes
  * no progress (a pipe nobody reads) before it gives the lines up: a reader that is
- * slow but reading gets every line.
+ * slow but reading gets every line. Nothing is added once the server has stopped, so
+ * the wait is bounded.
  */
 const STOP_WRITE_STALL_MS = 1_000;
 
@@ -47,8 +48,6 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     writeEvent(formatAcceptError(error, logJson, count))
   );
   const stop = new AbortController();
-  /** Aborts on a second signal: stop waiting for stdout and stderr too. */
-  const hurry = new AbortController();
   const server = serve({
     ...plan.options,
     signal: stop.signal,
@@ -82,7 +81,6 @@ export async function runServer(plan: ServerPlan): Promise<number> {
   const onSignal = () => {
     if (stop.signal.aborted) {
       server.close();
-      hurry.abort();
       return;
     }
     acceptErrors.flush(); // the failures counted so far come before the stopping line
@@ -94,9 +92,9 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     const summary = await server.finished;
     clearInterval(statsTimer);
     // The log lines before the summary, for `2>&1`; the summary counts those lost.
-    await logs.drain(STOP_WRITE_STALL_MS, hurry.signal);
+    await logs.drain(STOP_WRITE_STALL_MS);
     results.write(formatServerSummary({ ...summary, logDropped: logs.dropped }, json));
-    await results.drain(STOP_WRITE_STALL_MS, hurry.signal);
+    await results.drain(STOP_WRITE_STALL_MS);
   } finally {
     clearInterval(statsTimer);
   }

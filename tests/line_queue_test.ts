@@ -125,20 +125,6 @@ Deno.test("LineQueue.drain() gives up a write that makes no progress, and counts
   await waitFor(() => !writesPending(), "the write to end");
 });
 
-Deno.test("LineQueue.drain() gives up at once when its signal aborts", async () => {
-  const output = new TestOutput();
-  using lines = new LineQueue(output, { batchMs: 0 });
-  output.hold();
-  lines.write("stuck");
-  const hurry = new AbortController();
-  const draining = lines.drain(60_000, hurry.signal);
-  hurry.abort();
-  await draining;
-  assert.equal(lines.dropped, 1);
-  output.release();
-  await waitFor(() => !writesPending(), "the write to end");
-});
-
 Deno.test("LineQueue.drain() rethrows a write error that is not a gone output", async () => {
   const output = new TestOutput();
   using lines = new LineQueue(output, { batchMs: 0 });
