@@ -103,6 +103,38 @@ export const CLIENT_FLAGS = {
     value: "PER_SECOND",
     help: "Load mode: probes per second in all, on a schedule (latency from scheduled start)",
   },
+  udp: {
+    type: "boolean",
+    help: "Probe over UDP: a datagram per probe (header and payload, --size in all); " +
+      "loss, duplicates, reordering, jitter",
+  },
+  "connect-only": {
+    type: "boolean",
+    help: "Time the connect (and TLS handshake), send nothing, close: any TCP service",
+  },
+  tls: {
+    type: "boolean",
+    help: "Speak TLS, verifying the certificate chain and name as curl does",
+  },
+  ca: {
+    type: "string",
+    value: "FILE",
+    help: "Trust these CA certificates (PEM) instead of the root store; - reads stdin",
+  },
+  sni: {
+    type: "string",
+    value: "NAME",
+    help: "Name to send (SNI) and verify (default: HOST when it is a name)",
+  },
+  "insecure-skip-verify": {
+    type: "boolean",
+    help: "Accept any certificate but a --ca or --pin-sha256 mismatch; marks results UNVERIFIED",
+  },
+  "pin-sha256": {
+    type: "string",
+    value: "HEX",
+    help: "Require this certificate SHA-256 fingerprint (as the TLS server prints it)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -127,6 +159,10 @@ export const CLIENT_HELP = helpText(
     "echoprobe client 10.0.0.7 --payload @- --timeout 5s < firmware.bin",
     "echoprobe client 127.0.0.1 --concurrency 32 --reuse --duration 10s",
     "echoprobe client 127.0.0.1 --concurrency 8 --rate 20000 --duration 30s --json",
+    "echoprobe client 127.0.0.1 --udp --count 100 --interval 10ms --timeout 1s",
+    "echoprobe client db.internal:5432 --connect-only --count 5",
+    "echoprobe client example.com:443 --tls --connect-only",
+    "echoprobe client 10.0.0.7:3005 --tls --insecure-skip-verify --pin-sha256 3B:A9:...:7C",
   ],
 );
 

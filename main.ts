@@ -1,6 +1,6 @@
 /**
- * `echoprobe <server|client|completions|help|version>`: picks the subcommand, sets
- * the exit code.
+ * `echoprobe <server|client|report|exporter|completions|help|version>`: picks the subcommand,
+ * sets the exit code.
  *
  * @module
  */
@@ -15,11 +15,14 @@ const HELP = `echoprobe ${denoJson.version}: a TCP echo server and a probe that 
 Usage:
   echoprobe server [flags]            run an echo server (default port 3005)
   echoprobe client [flags] HOST[:PORT] probe an echo server
+  echoprobe report [flags] < LINES    client --json lines in, one HTML page out
+  echoprobe exporter [flags]          probe echo servers for Prometheus (default port 3006)
   echoprobe completions bash|zsh|fish print a shell completion script
   echoprobe help | --help             show this help
   echoprobe version | --version       show the version
 
-"echoprobe server --help" and "echoprobe client --help" list each one's flags.
+"echoprobe server --help", "echoprobe client --help", "echoprobe report --help" and
+"echoprobe exporter --help" list each one's flags.
 
 Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start, 130 interrupted
 `;
@@ -42,6 +45,12 @@ export async function main(args: string[]): Promise<number> {
       case "client":
         checkPermissions();
         return await (await import("./client.ts")).clientCommand(rest);
+      case "report":
+        // Standard input and output only: no permission to check.
+        return await (await import("./report.ts")).reportCommand(rest);
+      case "exporter":
+        checkPermissions();
+        return await (await import("./exporter.ts")).exporterCommand(rest);
       case "completions":
         return (await import("./cli/completions.ts")).completionsCommand(rest);
       case "help":
@@ -61,7 +70,7 @@ export async function main(args: string[]): Promise<number> {
         return EXIT.usage;
       default:
         throw new UsageError(
-          `Unknown command "${command}": expected server, client, completions, help or version`,
+          `Unknown command "${command}": expected server, client, report, exporter, completions, help or version`,
         );
     }
   } catch (error) {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type HostPort, parseListenAddress } from "./lib/address.ts";
 import { parseCidr } from "./lib/cidr.ts";
 import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
 import type { ServeOptions } from "./lib/serve_options.ts";
@@ -21,6 +22,8 @@ import {
   sizeFlag,
 } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
+import { type UdpServerPlan, udpServerPlan } from "./cli/udp_server_plan.ts";
+import type { TlsFiles } from "./cli/tls_files.ts";
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -105,6 +108,58 @@ export const SERVER_FLAGS = {
     value: "DURATION",
     help: "Print a snapshot (open connections, totals, rates) on stderr this often",
   },
+  metrics: {
+    type: "string",
+    value: "HOST:PORT",
+    help: "Serve Prometheus /metrics and /healthz here; port 0 picks one (default: off)",
+  },
+  // UDP (cli/udp_server_plan.ts): --host, --port, --size and --allow apply to it too.
+  udp: { type: "boolean", help: "Serve UDP echo instead of TCP (add --tcp for both)" },
+  tcp: { type: "boolean", help: "With --udp: serve TCP too, on the same port number" },
+  "udp-rate": {
+    type: "string",
+    value: "PER_SECOND",
+    shows: String(DEFAULTS.udpSourceRate),
+    help: "UDP: answers per second to one source address",
+  },
+  "udp-burst": {
+    type: "string",
+    value: "N",
+    shows: String(DEFAULTS.udpSourceBurst),
+    help: "UDP: answers one source address may get at once",
+  },
+  "udp-global-rate": {
+    type: "string",
+    value: "PER_SECOND",
+    shows: String(DEFAULTS.udpGlobalRate),
+    help: "UDP: answers per second to all sources together",
+  },
+  "udp-global-burst": {
+    type: "string",
+    value: "N",
+    shows: String(DEFAULTS.udpGlobalBurst),
+    help: "UDP: answers all sources together may get at once",
+  },
+  "udp-log-interval": {
+    type: "string",
+    value: "DURATION",
+    shows: formatDuration(DEFAULTS.udpLogIntervalMs),
+    help: "UDP: log a summary per source address this often (never per datagram)",
+  },
+  tls: {
+    type: "boolean",
+    help: "Serve over TLS, with a certificate made at start-up unless --tls-cert gives one",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    help: "TLS certificate chain (PEM), with --tls-key; - reads standard input",
+  },
+  "tls-key": {
+    type: "string",
+    value: "FILE",
+    help: "Private key of --tls-cert (PEM); - reads standard input (one PEM text holds both)",
+  },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
 
@@ -116,6 +171,10 @@ const HELP = helpText(
     'Prints "echoprobe server listening on HOST:PORT" on stdout when ready, one',
     "line per closed connection on stderr, and a summary on stdout when stopped",
     "(SIGINT/SIGTERM/SIGHUP: graceful; a second signal closes everything at once).",
+    'With --metrics, a second stdout line: "echoprobe server metrics on HOST:PORT".',
+    "With --udp it echoes each datagram of at most --size bytes to its sender,",
+    "except to reflector source ports (0, 7, 13, 19, 37, 53, 123, 161, 1900, 11211)",
+    "and beyond the rate limits; it needs Deno's --unstable-net.",
   ].join("\n"),
   SERVER_FLAGS,
   [
@@ -123,6 +182,10 @@ const HELP = helpText(
     "echoprobe server --host 127.0.0.1 --port 0 --timeout 5s",
     "echoprobe server --stream --json",
     "echoprobe server --allow 10.0.0.0/8 --allow fd00::/8 --max-per-ip 16 --stats-interval 10s",
+    "echoprobe server --metrics 127.0.0.1:3007",
+    "echoprobe server --udp --tcp --port 3005 --udp-rate 100",
+    "echoprobe server --tls --port 3443",
+    "cat cert.pem key.pem | echoprobe server --tls-cert - --tls-key -",
   ],
 );
 
@@ -138,6 +201,12 @@ export interface ServerPlan {
   log: "text" | "json" | "none";
   /** Milliseconds between snapshots on stderr, or none. */
   statsIntervalMs: number | undefined;
+  /** Where to serve the Prometheus metrics, or nowhere. */
+  metrics: Required<HostPort> | undefined;
+  /** `--udp`: serve UDP (alone, or beside TCP); left out when not asked for. */
+  udp?: UdpServerPlan;
+  /** TLS: `undefined` without it; `{}` for a certificate made at start-up, or the files. */
+  tls: { files?: TlsFiles } | undefined;
 }
 
 /**
@@ -177,13 +246,26 @@ export function parseServerArgs(args: string[]): ServerPlan {
   if (log !== "text" && log !== "json" && log !== "none") {
     throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
   }
+  const udp = udpServerPlan(values, options);
   return {
     help: values.help === true,
     options,
     json,
     log,
     statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
+    metrics: flagValue("metrics", values.metrics, parseListenAddress),
+    ...(udp ? { udp } : {}),
+    tls: tlsPlan(values["tls"], values["tls-cert"], values["tls-key"]),
   };
+}
+
+/** `--tls`, `--tls-cert`, `--tls-key`: the files imply `--tls`, and go together. */
+function tlsPlan(tls: boolean | undefined, certFile?: string, keyFile?: string) {
+  if (certFile !== undefined && keyFile !== undefined) return { files: { certFile, keyFile } };
+  if (certFile !== undefined || keyFile !== undefined) {
+    throw new UsageError("Give --tls-cert and --tls-key together (one file or - may hold both)");
+  }
+  return tls ? {} : undefined;
 }
 
 /**
@@ -198,6 +280,11 @@ export async function serverCommand(args: string[]): Promise<number> {
   if (plan.help) {
     writeText(HELP);
     return EXIT.ok;
+  }
+  if (plan.udp) {
+    // UDP alone, or beside TCP on one port number: cli/udp_server_run.ts.
+    const { runUdpServer } = await import("./cli/udp_server_run.ts");
+    return await runUdpServer(plan, plan.udp);
   }
   // Loaded after parsing: `--help` and usage errors need none of it.
   const { runServer } = await import("./cli/server_run.ts");

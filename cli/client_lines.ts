@@ -7,10 +7,11 @@
  */
 
 import { formatHostPort } from "../lib/address.ts";
-import type { LoadProgress, LoadReport } from "../lib/load.ts";
+import type { LoadInterval, LoadProgress, LoadReport } from "../lib/load.ts";
 import type { ProbeOutcome } from "../lib/series.ts";
 import type { ProbeSummary } from "../lib/stats.ts";
 import { formatErrors, formatMs, jsonMs, red, roundMs } from "./text.ts";
+import { formatConnected, formatTlsText, tlsJson } from "./tls_lines.ts";
 
 /** How a probe line looks: JSON or text, and coloured or not (text on a terminal). */
 export interface LineStyle {
@@ -31,6 +32,11 @@ export interface LineStyle {
 export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
   if (outcome.ok) {
     const result = outcome.result;
+    // Connect-only probes (cli/tls_lines.ts) send nothing: no bytes, no echo times.
+    const echo = result.connectOnly ? { connectOnly: true } : {
+      bytes: result.bytes,
+      reused: result.reused,
+    };
     if (style.json) {
       return JSON.stringify({
         type: "probe",
@@ -42,26 +48,32 @@ export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
         ...(result.previousAddress ? { previousAddress: result.previousAddress } : {}),
         port: result.port,
         local: formatHostPort(result.localAddress, result.localPort),
-        bytes: result.bytes,
-        reused: result.reused,
+        ...echo,
         resolveMs: roundMs(result.resolveMs),
         connectMs: roundMs(result.connectMs),
-        firstByteMs: roundMs(result.firstByteMs),
-        echoMs: roundMs(result.echoMs),
+        ...(result.connectOnly ? {} : {
+          firstByteMs: roundMs(result.firstByteMs),
+          echoMs: roundMs(result.echoMs),
+        }),
         timeMs: roundMs(result.timeMs),
         totalMs: roundMs(result.totalMs),
+        ...tlsJson(result, outcome.timestamp),
       });
     }
     const changed = result.previousAddress
       ? ` (address changed from ${result.previousAddress})`
       : "";
-    return `${result.bytes} bytes from ${
-      formatHostPort(result.address, result.port)
-    }: seq=${result.seq} time=${formatMs(result.timeMs)} ms connect=${
-      formatMs(result.connectMs)
-    } first=${formatMs(result.firstByteMs)} echo=${formatMs(result.echoMs)} local=${
-      formatHostPort(result.localAddress, result.localPort)
-    }${changed}`;
+    const where = formatHostPort(result.address, result.port);
+    const local = formatHostPort(result.localAddress, result.localPort);
+    if (result.connectOnly) {
+      return `${formatConnected(result, outcome.timestamp, where, local)}${changed}`;
+    }
+    const tls = formatTlsText(result, outcome.timestamp);
+    return `${result.bytes} bytes from ${where}: seq=${result.seq} time=${
+      formatMs(result.timeMs)
+    } ms connect=${formatMs(result.connectMs)}${tls.time} first=${
+      formatMs(result.firstByteMs)
+    } echo=${formatMs(result.echoMs)} local=${local}${tls.end}${changed}`;
   }
   const { error } = outcome;
   if (style.json) {
@@ -74,7 +86,10 @@ export function formatOutcome(outcome: ProbeOutcome, style: LineStyle): string {
       error: { code: error.code, message: error.message, ...details },
     });
   }
-  const message = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+  // "Connection refused" reads "connection refused"; "TLS handshake failed" stays as it is.
+  const message = /^[A-Z][a-z]/.test(error.message)
+    ? error.message.charAt(0).toLowerCase() + error.message.slice(1)
+    : error.message;
   const line = `seq=${error.details.seq} ${message}`;
   return style.color ? red(line) : line;
 }
@@ -163,6 +178,8 @@ export interface LoadSettings {
   count?: number;
   /** Probes per second, scheduled. */
   rate?: number;
+  /** Connect-only probes: the report counts connections, and no bytes. */
+  connectOnly?: boolean;
 }
 
 /**
@@ -185,6 +202,7 @@ export function formatLoadReport(
     return JSON.stringify({
       type: "load",
       target,
+      ...(settings.connectOnly ? { connectOnly: true } : {}),
       concurrency: report.concurrency,
       rate: settings.rate ?? null,
       ok: report.ok,
@@ -209,9 +227,11 @@ export function formatLoadReport(
     `--- ${target} echoprobe load: ${report.concurrency} loops${
       settings.rate ? `, ${settings.rate}/s scheduled` : ""
     } ---`,
-    `${report.ok} probes ok, ${report.failed} failed, ${Math.round(report.perSecond)}/s, ${
-      report.megabytesPerSecond.toFixed(2)
-    } MB/s, ${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
+    `${report.ok} ${settings.connectOnly ? "connects" : "probes"} ok, ${report.failed} failed, ${
+      Math.round(report.perSecond)
+    }/s, ${
+      settings.connectOnly ? "" : `${report.megabytesPerSecond.toFixed(2)} MB/s, `
+    }${report.drops} drops, time ${Math.round(report.elapsedMs)}ms`,
     `latency min/p50/p90/p99/p99.9/max = ${
       ms([
         latency.minMs,
@@ -226,4 +246,32 @@ export function formatLoadReport(
   const errors = formatErrors(report.errors);
   if (errors) lines.push(`errors: ${errors}`);
   return lines.join("\n");
+}
+
+/**
+ * One interval of a load run (about a second) as a JSON line (`"type":"interval"`), as
+ * `--json` writes them before the final `"type":"load"` object. Text output has none:
+ * a terminal shows the progress line instead.
+ *
+ * @param target The host and port as the user gave them.
+ * @param interval The interval's own figures.
+ * @returns The JSON object: wall-clock start, start and end since the run's start,
+ *   successes and failures, successes per second, p50/p99/max latency, errors by code.
+ */
+export function formatLoadInterval(target: string, interval: LoadInterval): string {
+  const seconds = (interval.elapsedMs - interval.startMs) / 1000;
+  return JSON.stringify({
+    type: "interval",
+    target,
+    timestamp: interval.startedAt.toISOString(),
+    startMs: roundMs(interval.startMs),
+    elapsedMs: roundMs(interval.elapsedMs),
+    ok: interval.ok,
+    failed: interval.failed,
+    perSecond: seconds > 0 ? Math.round(interval.ok / seconds) : 0,
+    p50Ms: jsonMs(interval.p50Ms),
+    p99Ms: jsonMs(interval.p99Ms),
+    maxMs: jsonMs(interval.maxMs),
+    errors: interval.errors,
+  });
 }

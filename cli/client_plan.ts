@@ -9,12 +9,15 @@ import type { CLIENT_FLAGS } from "../client.ts";
 import { formatHostPort, parseHostPort } from "../lib/address.ts";
 import { MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
+import { parseSha256 } from "../lib/certificate.ts";
 import { parsePayload } from "../lib/payload.ts";
 import { probeSettings } from "../lib/probe_options.ts";
 import type { SeriesOptions } from "../lib/series.ts";
+import { parseServerName, type TlsOptions } from "../lib/tls_options.ts";
 import { parsePercent, parsePositive } from "../lib/units.ts";
 import type { LoadSettings } from "./client_lines.ts";
 import { UsageError } from "./exit.ts";
+import { checkUdpFlags } from "./udp_client_plan.ts";
 import {
   argumentValue,
   durationFlag,
@@ -35,6 +38,8 @@ export interface ClientPlan {
   load: LoadSettings | undefined;
   /** `--payload @FILE`: the file whose bytes are the payload (`-`: standard input). */
   payloadFile: string | undefined;
+  /** `--ca FILE`: the CA certificates to trust, in PEM (`-`: standard input). */
+  caFile: string | undefined;
   /** HOST:PORT as the lines show it. */
   target: string;
   /** The payload as the header shows it, after `random payload (seed N)` for random. */
@@ -45,6 +50,8 @@ export interface ClientPlan {
   json: boolean;
   /** Exit 1 only when the loss is above this percentage. */
   maxLossPct: number | undefined;
+  /** `--udp`: probe with datagrams (cli/udp_client_run.ts); left out when not asked for. */
+  udp?: boolean;
 }
 
 /** The client's flags as `parseFlags()` gives them. */
@@ -64,6 +71,7 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     series: { hostname: "" },
     load: undefined,
     payloadFile: undefined,
+    caFile: values.ca,
     target: "",
     payloadName: undefined,
     quiet: values.quiet === true,
@@ -92,6 +100,17 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     plan.payloadFile = payload.slice(1);
   }
   if (payload !== undefined && payload !== "random") plan.payloadName = payload;
+  if (plan.caFile === "-" && plan.payloadFile === "-") {
+    throw new UsageError("Only one of --payload @- and --ca - can read standard input");
+  }
+  if (values["connect-only"]) {
+    const sending = (["reuse", "size", "payload", "seed"] as const).filter((name) =>
+      values[name] !== undefined
+    );
+    if (sending.length > 0) {
+      throw new UsageError(`--connect-only sends nothing: leave out --${sending.join(", --")}`);
+    }
+  }
   plan.series = given<SeriesOptions>({
     hostname: target.hostname,
     payload: plan.payloadFile === undefined
@@ -108,9 +127,12 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     resolveEach: values.resolve,
     untilOk: values["until-ok"],
     family: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
+    tls: tlsOptions(values),
+    connectOnly: values["connect-only"],
   });
   plan.target = formatHostPort(target.hostname, probeSettings(plan.series).port);
   plan.load = loadSettings(values, plan.series);
+  if (values.udp) plan.udp = checkUdpFlags(values, plan);
   return plan;
 }
 
@@ -136,11 +158,30 @@ function loadSettings(
       values.rate,
       (text) => parsePositive(text, "probes per second above 0"),
     ),
+    connectOnly: values["connect-only"],
   });
   if (settings.durationMs === undefined && !settings.count) {
     throw new UsageError("Load mode needs --duration or a --count above 0");
   }
   return settings;
+}
+
+/**
+ * The TLS options the flags set (the CA certificates are read from `--ca` when the
+ * plan runs), or `undefined` without any TLS flag: each one implies `--tls`.
+ */
+function tlsOptions(values: ClientValues): TlsOptions | undefined {
+  const { tls, ca, sni } = values;
+  const insecure = values["insecure-skip-verify"];
+  const pin = values["pin-sha256"];
+  if (!tls && ca === undefined && sni === undefined && !insecure && pin === undefined) {
+    return undefined;
+  }
+  return given<TlsOptions>({
+    serverName: flagValue("sni", sni, parseServerName),
+    insecureSkipVerify: insecure,
+    pinSha256: flagValue("pin-sha256", pin, parseSha256),
+  });
 }
 
 function parsePayloadFlag(text: string) {

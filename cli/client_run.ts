@@ -13,6 +13,7 @@ import { probeSettings } from "../lib/probe.ts";
 import { probeSeries, type SeriesEnd } from "../lib/series.ts";
 import { ProbeStats } from "../lib/stats.ts";
 import {
+  formatLoadInterval,
   formatLoadProgress,
   formatLoadReport,
   formatOutcome,
@@ -21,8 +22,10 @@ import {
   type LoadSettings,
 } from "./client_lines.ts";
 import { EXIT, UsageError } from "./exit.ts";
-import { writeProgress, writeResult } from "./output.ts";
+import { writeLog, writeProgress, writeResult } from "./output.ts";
 import { interruptSignal } from "./signals.ts";
+import { withCaFile } from "./tls_files.ts";
+import { formatTlsMode } from "./tls_lines.ts";
 
 /**
  * Runs a client plan to its end.
@@ -39,11 +42,21 @@ export async function runClient(plan: ClientPlan): Promise<number> {
     series.size = bytes.length;
   }
   series.seed ??= crypto.getRandomValues(new Uint32Array(1))[0]!;
+  // TLS (cli/tls_files.ts): the CA certificates read, and a loud word when not verifying.
+  if (series.tls && plan.caFile !== undefined) {
+    series.tls = await withCaFile(plan.caFile, series.tls);
+  }
+  if (series.tls?.insecureSkipVerify) writeLog(`echoprobe: warning: ${formatTlsMode(series.tls)}`);
   const style: LineStyle = {
     json: plan.json,
     color: !plan.json && Deno.stdout.isTerminal() && !Deno.noColor,
   };
   const resolved = { ...plan, series };
+  if (plan.udp) {
+    // Datagrams instead of connections: cli/udp_client_run.ts.
+    const { runUdpClient } = await import("./udp_client_run.ts");
+    return await runUdpClient(resolved, style);
+  }
   return plan.load
     ? await runLoad(resolved, plan.load, style)
     : await runSeries(resolved, series.seed, style);
@@ -53,12 +66,13 @@ export async function runClient(plan: ClientPlan): Promise<number> {
 async function runSeries(plan: ClientPlan, seed: number, style: LineStyle): Promise<number> {
   const { series } = plan;
   if (!plan.quiet && !style.json) {
-    const { size, reuse } = probeSettings(series);
+    const { size, reuse, connectOnly, tls } = probeSettings(series);
     const mode = reuse ? "one connection" : "a new connection per probe";
     const payload = plan.payloadName === undefined
       ? `random payload (seed ${seed})`
       : `payload ${plan.payloadName}`;
-    writeResult(`ECHOPROBE ${plan.target}: ${size} bytes, ${mode}, ${payload}`);
+    const what = connectOnly ? "connect only, nothing sent" : `${size} bytes, ${mode}, ${payload}`;
+    writeResult(`ECHOPROBE ${plan.target}: ${what}${tls ? `, ${formatTlsMode(tls)}` : ""}`);
   }
   const stats = new ProbeStats();
   const started = performance.now();
@@ -97,6 +111,10 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   using interrupt = interruptSignal();
   const options: LoadOptions = { ...probe, ...settings, signal: interrupt.signal };
   if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
+  // One object per second before the final one, so `echoprobe report` can plot the run.
+  if (style.json) {
+    options.onInterval = (interval) => writeResult(formatLoadInterval(plan.target, interval));
+  }
   let report;
   try {
     report = await load(options);
@@ -111,8 +129,13 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
 /**
  * The exit code of a finished run: 1 when nothing succeeded; with a loss limit, 1
  * above it; without one, 1 when anything failed.
+ *
+ * @param ok Probes that succeeded.
+ * @param failed Probes that failed.
+ * @param maxLossPct `--max-loss`, if given.
+ * @returns 0 or 1.
  */
-function verdict(ok: number, failed: number, maxLossPct: number | undefined): number {
+export function verdict(ok: number, failed: number, maxLossPct: number | undefined): number {
   if (ok === 0) return EXIT.failed;
   if (maxLossPct !== undefined) {
     return (100 * failed) / (ok + failed) > maxLossPct ? EXIT.failed : EXIT.ok;

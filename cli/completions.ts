@@ -6,6 +6,8 @@
  */
 
 import { CLIENT_FLAGS } from "../client.ts";
+import { REPORT_FLAGS } from "../report.ts";
+import { EXPORTER_FLAGS } from "../exporter.ts";
 import { SERVER_FLAGS } from "../server.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import type { FlagSpec, FlagTable } from "./flags.ts";
@@ -25,6 +27,8 @@ export interface CompletedCommand {
 export const COMMANDS: Readonly<Record<string, CompletedCommand>> = {
   server: { about: "run an echo server", flags: SERVER_FLAGS },
   client: { about: "probe an echo server", flags: CLIENT_FLAGS, positional: "host" },
+  report: { about: "turn client --json lines into an HTML page", flags: REPORT_FLAGS },
+  exporter: { about: "probe echo servers for Prometheus", flags: EXPORTER_FLAGS },
   completions: { about: "print a shell completion script", flags: {}, positional: "shell" },
   help: { about: "show the help", flags: {} },
   version: { about: "show the version", flags: {} },

@@ -64,6 +64,27 @@ export function checkPermissions(): void {
 }
 
 /**
+ * Deno's unstable features echoprobe uses: `net`, for UDP (`Deno.listenDatagram`). The
+ * tasks and the compiled binary turn them on (`--unstable-net`; tests/compile_test.ts
+ * holds them to it); a TCP run works without them.
+ */
+export const REQUIRED_UNSTABLE = ["net"] as const;
+
+/**
+ * Checks that UDP can be used: Deno 2.9 has no `Deno.listenDatagram` at all (calling
+ * it is a TypeError) unless it runs with `--unstable-net`.
+ *
+ * @throws {PermissionError} Naming the flag that turns it on.
+ */
+export function checkUnstableNet(): void {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw new PermissionError(
+      "UDP needs Deno's unstable network API: run with --unstable-net (deno run --allow-net --unstable-net main.ts ...)",
+    );
+  }
+}
+
+/**
  * The one place that turns an error into a message on stderr and an exit code.
  *
  * @param error What a subcommand threw.

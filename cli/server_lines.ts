@@ -25,6 +25,38 @@ export function formatListening(addr: Deno.NetAddr, json: boolean): string {
 }
 
 /**
+ * The line after the listening line when the server serves metrics (`--metrics`).
+ *
+ * @param addr The metrics listener's address, with the real port.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server metrics on HOST:PORT`, or the JSON event.
+ */
+export function formatMetricsListening(addr: Deno.NetAddr, json: boolean): string {
+  if (json) return JSON.stringify({ event: "metrics", host: addr.hostname, port: addr.port });
+  return `echoprobe server metrics on ${formatHostPort(addr.hostname, addr.port)}`;
+}
+
+/**
+ * The line after the listening line of a TLS server: its certificate's fingerprint,
+ * for clients to pin, and its end of validity.
+ *
+ * @param certificate The fingerprint, the end of validity, whether it was made at start-up.
+ * @param json A JSON object instead of text.
+ * @returns `echoprobe server tls: certificate sha256=... expires ...`, or the JSON event.
+ */
+export function formatTlsReady(
+  certificate: { sha256: string; notAfter: Date; selfSigned: boolean },
+  json: boolean,
+): string {
+  const { sha256, selfSigned } = certificate;
+  const notAfter = certificate.notAfter.toISOString().replace(/\.\d+Z$/, "Z");
+  if (json) return JSON.stringify({ event: "tls", sha256, notAfter, selfSigned });
+  return `echoprobe server tls: certificate sha256=${sha256} expires ${notAfter}${
+    selfSigned ? " (self-signed, made at start-up)" : ""
+  }`;
+}
+
+/**
  * The log line of a closed connection.
  *
  * @param info What the connection did.

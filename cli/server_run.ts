@@ -1,5 +1,5 @@
 /**
- * Carries out a server plan: serves until a signal, writes the ready line, the
+ * Carries out a server plan: serves until a signal, writes the ready lines, the
  * connection logs (batched, never waited for), snapshots and the summary.
  *
  * @module
@@ -9,53 +9,82 @@ import type { ServerPlan } from "../server.ts";
 import { serve } from "../lib/server.ts";
 import { AcceptErrorLog } from "./accept_errors.ts";
 import { EXIT } from "./exit.ts";
-import { LineQueue } from "./line_queue.ts";
+import { ServerOutput } from "./server_output.ts";
 import {
   formatAcceptError,
   formatClose,
   formatListening,
+  formatMetricsListening,
   formatReject,
   formatServerSummary,
   formatStats,
   formatStopping,
+  formatTlsReady,
 } from "./server_lines.ts";
 import { onSignals } from "./signals.ts";
+import { serverCertificate } from "./tls_files.ts";
 
-/**
- * Once stopped, how long the server waits for a write to stdout or stderr that makes
- * no progress (a pipe nobody reads) before it gives the lines up: a reader that is
- * slow but reading gets every line. Nothing is added once the server has stopped, so
- * the wait is bounded.
- */
-const STOP_WRITE_STALL_MS = 1_000;
+/** What `--udp --tcp` (cli/udp_server_run.ts) shares with the TCP server it runs. */
+export interface BesideUdp {
+  /** The process's output, shared: one order of lines, one count of those dropped. */
+  output: ServerOutput;
+  /** Called right after the listening line: UDP writes its own then. */
+  onListening: () => void;
+}
 
 /**
  * Serves until SIGINT, SIGTERM or SIGHUP (graceful; a second signal closes everything).
  *
  * @param plan What `parseServerArgs()` made of the arguments.
+ * @param udp With `--udp --tcp`: what the UDP server beside it shares.
  * @returns The exit code: 0 after a stop by signal.
  * @throws {EchoError} Code `listen` when it cannot bind.
  */
-export async function runServer(plan: ServerPlan): Promise<number> {
+export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<number> {
   const { json, log, statsIntervalMs } = plan;
   const logJson = log === "json";
   // Nothing below writes synchronously: a full or closed pipe must not stop serving.
-  using results = new LineQueue(Deno.stdout, { batchMs: 0 });
-  using logs = new LineQueue(Deno.stderr);
+  using ownOutput = udp ? undefined : new ServerOutput();
+  const output = udp?.output ?? ownOutput!;
+  const { results, logs } = output;
   const logLine = (line: string) => logs.write(line);
   const writeEvent = log === "none" ? () => {} : logLine;
   using acceptErrors = new AcceptErrorLog((error, count) =>
     writeEvent(formatAcceptError(error, logJson, count))
   );
   const stop = new AbortController();
+  // Loaded only with --metrics: a plain server needs none of it.
+  const metricsModule = plan.metrics && await import("./server_metrics.ts");
+  // TLS (cli/tls_files.ts): the certificate is ready before the server listens.
+  const certificate = plan.tls && await serverCertificate(plan.tls.files, plan.options.hostname);
   const server = serve({
     ...plan.options,
+    ...(certificate ? { tls: certificate.tls } : {}),
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
     onAcceptError: (error) => acceptErrors.record(error),
   });
+  let metrics: Deno.HttpServer<Deno.NetAddr> | undefined;
+  if (plan.metrics && metricsModule) {
+    try {
+      metrics = metricsModule.serveMetrics(plan.metrics, {
+        stats: () => server.stats(),
+        accepting: () => !stop.signal.aborted,
+        logLinesDropped: () => output.logDropped,
+        log: logLine,
+      });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+  // The listening line stays first and unchanged: scripts wait for it. UDP's comes
+  // next, then the lines of what else is on.
   results.write(formatListening(server.addr, json));
+  udp?.onListening();
+  if (metrics) results.write(formatMetricsListening(metrics.addr, json));
+  if (certificate) results.write(formatTlsReady(certificate, json));
 
   let previous = server.stats();
   let previousAt = performance.now();
@@ -65,7 +94,7 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     const memory = Deno.memoryUsage();
     logLine(
       formatStats(
-        { ...stats, logDropped: logs.dropped },
+        { ...stats, logDropped: output.logDropped },
         previous,
         now - previousAt,
         memory,
@@ -92,11 +121,10 @@ export async function runServer(plan: ServerPlan): Promise<number> {
     const summary = await server.finished;
     clearInterval(statsTimer);
     // The log lines before the summary, for `2>&1`; the summary counts those lost.
-    await logs.drain(STOP_WRITE_STALL_MS);
-    results.write(formatServerSummary({ ...summary, logDropped: logs.dropped }, json));
-    await results.drain(STOP_WRITE_STALL_MS);
+    await output.finish((logDropped) => formatServerSummary({ ...summary, logDropped }, json));
   } finally {
     clearInterval(statsTimer);
+    await metrics?.shutdown();
   }
   return EXIT.ok;
 }

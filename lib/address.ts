@@ -77,3 +77,32 @@ export function parseHostPort(text: string): HostPort {
 export function formatHostPort(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
+
+const LISTEN_ADDRESS = /^(?:\[([^\]\s\/]+)\]|([^:\[\]\s\/]+)):(\d+)$/;
+
+/**
+ * Parses an address to listen on: `HOST:PORT` or `[IPV6]:PORT`, where the port is
+ * required and 0 picks a free one.
+ *
+ * @param text What the user typed.
+ * @returns The host (IPv6 without brackets) and the port.
+ * @throws {ValueError} If it is not of that form or the port is above 65535.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseListenAddress } from "./address.ts";
+ *
+ * assert.deepEqual(parseListenAddress("127.0.0.1:0"), { hostname: "127.0.0.1", port: 0 });
+ * assert.deepEqual(parseListenAddress("[::1]:9000"), { hostname: "::1", port: 9000 });
+ * assert.throws(() => parseListenAddress("127.0.0.1"), /expected HOST:PORT or \[IPV6\]:PORT/);
+ * ```
+ */
+export function parseListenAddress(text: string): Required<HostPort> {
+  const match = LISTEN_ADDRESS.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !(port <= 65535)) {
+    throw new ValueError(text, "HOST:PORT or [IPV6]:PORT, port 0 to 65535 (0 picks a free one)");
+  }
+  return { hostname: (match[1] ?? match[2])!, port };
+}

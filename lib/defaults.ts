@@ -27,6 +27,18 @@ export const DEFAULTS = {
   count: 1,
   /** Pause between the client's probes. */
   intervalMs: 1_000,
+  /** UDP server: answers per second to one source address (its token bucket's rate). */
+  udpSourceRate: 1_000,
+  /** UDP server: answers one source address may get at once (its token bucket's size). */
+  udpSourceBurst: 1_000,
+  /** UDP server: answers per second to all sources together. */
+  udpGlobalRate: 10_000,
+  /** UDP server: answers all sources together may get at once. */
+  udpGlobalBurst: 10_000,
+  /** UDP server: source addresses tracked at once (rate limit and logs); the oldest goes first. */
+  udpMaxSources: 10_000,
+  /** UDP server: how often the per-source summaries are logged. */
+  udpLogIntervalMs: 10_000,
 } as const;
 
 /** The largest record size accepted: 64 MiB. */
@@ -34,3 +46,23 @@ export const MAX_RECORD_SIZE = 64 * 1024 * 1024;
 
 /** The largest payload of one probe: 16 MiB. */
 export const MAX_PROBE_SIZE = 16 * 1024 * 1024;
+
+/**
+ * Defaults of `echoprobe exporter`. Its port is beside the echo port and outside
+ * Prometheus's exporter range (9100-9999, all of it allocated), so it runs next to
+ * blackbox_exporter (9115).
+ */
+export const EXPORTER_DEFAULTS = {
+  /** Address the exporter listens on: every IPv4 interface. */
+  hostname: "0.0.0.0",
+  /** HTTP port of the exporter. */
+  port: 3006,
+  /** Probe series run at once; more scrapes get 503. */
+  maxConcurrent: 32,
+  /** Taken off Prometheus's scrape timeout, so the answer arrives in time (blackbox: 0.5 s). */
+  timeoutOffsetMs: 500,
+  /** The probe's time when a request names no scrape timeout (blackbox: 120 s). */
+  scrapeTimeoutMs: 120_000,
+  /** The most probes one scrape may ask for. */
+  maxCount: 1_000,
+} as const;

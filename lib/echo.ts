@@ -49,7 +49,10 @@ export interface EchoTotals {
 
 /** One accepted connection: its socket, its deadline and what it has echoed. */
 export class EchoConnection implements EchoTotals {
-  /** The socket: only read and written here (closing it is its owner's job). */
+  /**
+   * The socket, or a TLS session over it (lib/tls_server.ts): only read and written
+   * here (closing it is its owner's job).
+   */
   readonly conn: Reader & Writer;
   /** Renewed per record; its abort closes the socket. */
   readonly deadline: Deadline;
@@ -65,7 +68,7 @@ export class EchoConnection implements EchoTotals {
   /**
    * Wraps an accepted socket.
    *
-   * @param conn The socket.
+   * @param conn The socket, or a TLS session over it.
    * @param deadline Its deadline.
    */
   constructor(conn: Reader & Writer, deadline: Deadline) {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "reset"
   | "short"
   | "mismatch"
+  | "tls"
   | "error";
 
 /**
@@ -83,6 +84,19 @@ export class ValueError extends EchoError {
   }
 }
 
+/**
+ * Why a TLS handshake failed (code `tls`): the certificate expired or is not valid
+ * yet, its issuer is not trusted (self-signed included), it is for another name, it
+ * is not the pinned one, or the handshake itself failed (an alert, not TLS at all).
+ */
+export type TlsFailure =
+  | "expired"
+  | "not-yet-valid"
+  | "unknown-issuer"
+  | "name-mismatch"
+  | "pin-mismatch"
+  | "handshake";
+
 /** Details of a failed probe, beyond its code. */
 export interface ProbeErrorDetails {
   /** The probe's sequence number. */
@@ -91,8 +105,10 @@ export interface ProbeErrorDetails {
   bytesBack?: number;
   /** Bytes sent in the probe. */
   size?: number;
-  /** For code `timeout`: what was timed out. */
-  phase?: "connect" | "echo";
+  /** For code `timeout`: what was timed out; `tls` for every `tls` failure too. */
+  phase?: "connect" | "tls" | "echo";
+  /** For code `tls`: why the handshake failed. */
+  reason?: TlsFailure;
   /** For code `mismatch`: offset of the first differing byte, from 0. */
   offset?: number;
   /** For code `mismatch`: the byte sent at `offset`. */

@@ -31,6 +31,34 @@ export interface LoadOptions extends ProbeOptions {
   rate?: number;
   /** Called about once a second with the figures so far. */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Called about once a second with the figures of that second alone (as iperf3's
+   * intervals), and once at the end for the part second left: the intervals follow
+   * each other without a gap and add up to the report's totals.
+   */
+  onInterval?: (interval: LoadInterval) => void;
+}
+
+/** The figures of one interval of a load run (about a second), on their own. */
+export interface LoadInterval {
+  /** Wall-clock time at the start of the interval. */
+  startedAt: Date;
+  /** Milliseconds from the run's start to the interval's start. */
+  startMs: number;
+  /** Milliseconds from the run's start to the interval's end. */
+  elapsedMs: number;
+  /** Probes that succeeded and ended in this interval. */
+  ok: number;
+  /** Probes that failed in this interval. */
+  failed: number;
+  /** Median latency of this interval's successes, in milliseconds (`NaN` when none). */
+  p50Ms: number;
+  /** 99th percentile of this interval's latency, in milliseconds (`NaN` when none). */
+  p99Ms: number;
+  /** Slowest success of this interval, in milliseconds (`NaN` when none). */
+  maxMs: number;
+  /** This interval's failures by code. */
+  errors: Partial<Record<ErrorCode, number>>;
 }
 
 /** Figures of a load run so far. */
@@ -103,12 +131,12 @@ export interface LoadReport extends LoadProgress {
  * ```
  */
 export async function load(options: LoadOptions): Promise<LoadReport> {
-  const { durationMs, count, rate, onProgress } = options;
+  const { durationMs, count, rate, onProgress, onInterval } = options;
   if (durationMs === undefined && count === undefined) {
     throw new RangeError("load() needs durationMs or count");
   }
   const concurrency = options.concurrency ?? 1;
-  const { size, timeoutMs } = probeSettings(options);
+  const { size, timeoutMs, connectOnly } = probeSettings(options);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -118,18 +146,45 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
 
   const stats = new ProbeStats();
   const started = performance.now();
+  const startedAt = Date.now();
+  // Only when intervals are asked for: one more histogram count per probe, and a new
+  // ProbeStats once a second, never an allocation per probe.
+  let second = onInterval ? new ProbeStats() : undefined;
+  let secondStartMs = 0;
   let next = 0; // the index of the next probe, over all loops
-  const progress = (): LoadProgress => {
+  const progress = (elapsedMs = performance.now() - started): LoadProgress => {
     const { transmitted, received } = stats.summary();
     return {
-      elapsedMs: performance.now() - started,
+      elapsedMs,
       ok: received,
       failed: transmitted - received,
-      bytes: received * size,
+      bytes: connectOnly ? 0 : received * size, // a connect-only probe sends nothing
       p99Ms: stats.percentile(99),
     };
   };
-  const ticker = onProgress ? setInterval(() => onProgress(progress()), 1_000) : undefined;
+  const endInterval = (elapsedMs: number) => {
+    if (!onInterval || !second) return;
+    const figures = second.summary();
+    onInterval({
+      startedAt: new Date(startedAt + secondStartMs),
+      startMs: secondStartMs,
+      elapsedMs,
+      ok: figures.received,
+      failed: figures.transmitted - figures.received,
+      p50Ms: figures.p50Ms,
+      p99Ms: figures.p99Ms,
+      maxMs: figures.maxMs,
+      errors: figures.errors,
+    });
+    second = new ProbeStats();
+    secondStartMs = elapsedMs;
+  };
+  const tick = () => {
+    const elapsedMs = performance.now() - started;
+    endInterval(elapsedMs);
+    onProgress?.(progress(elapsedMs));
+  };
+  const ticker = onProgress || onInterval ? setInterval(tick, 1_000) : undefined;
 
   const probers: Prober[] = [];
   const loop = async () => {
@@ -155,9 +210,12 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
         if (stop.signal.aborted) break;
         if (!(error instanceof ProbeError)) throw error;
         stats.failure(error.code);
+        second?.failure(error.code);
         continue;
       }
-      stats.success(Number.isNaN(start) ? result.totalMs : result.finishedAt - start);
+      const ms = Number.isNaN(start) ? result.totalMs : result.finishedAt - start;
+      stats.success(ms);
+      second?.success(ms);
     }
   };
 
@@ -169,6 +227,10 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
     options.signal?.removeEventListener("abort", onAbort);
   }
   const end = progress();
+  // The part second left, or the whole run when it was shorter than a second.
+  if (second && (second.summary().transmitted > 0 || secondStartMs === 0)) {
+    endInterval(end.elapsedMs);
+  }
   const summary = stats.summary();
   const seconds = end.elapsedMs / 1000;
   return {

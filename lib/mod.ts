@@ -23,6 +23,7 @@ export {
   isReset,
   ProbeError,
   type ProbeErrorDetails,
+  type TlsFailure,
   ValueError,
 } from "./errors.ts";
 export { type Reader, readFull, writeAll, type Writer } from "./record.ts";
@@ -35,7 +36,7 @@ export {
   type RejectInfo,
   type RejectReason,
 } from "./admission.ts";
-export { listenTcp } from "./listen.ts";
+export { listenError, listenTcp } from "./listen.ts";
 export {
   probe,
   type ProbeOptions,
@@ -47,7 +48,13 @@ export {
 } from "./probe.ts";
 export { literalFamily, resolveAddress, type Resolver, systemResolver } from "./resolve.ts";
 export { type ProbeOutcome, probeSeries, type SeriesEnd, type SeriesOptions } from "./series.ts";
-export { load, type LoadOptions, type LoadProgress, type LoadReport } from "./load.ts";
+export {
+  load,
+  type LoadInterval,
+  type LoadOptions,
+  type LoadProgress,
+  type LoadReport,
+} from "./load.ts";
 export { ProbeStats, type ProbeSummary } from "./stats.ts";
 export { Histogram } from "./histogram.ts";
 export {
@@ -61,5 +68,69 @@ export {
 export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
 export { canonicalAddress, type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
-export { formatHostPort, type HostPort, parseHostPort } from "./address.ts";
+export { formatHostPort, type HostPort, parseHostPort, parseListenAddress } from "./address.ts";
 export { formatDuration, parseByteSize, parseDuration, parseInteger } from "./units.ts";
+// UDP (Deno's unstable network API: run with --unstable-net).
+export { listenUdp } from "./listen.ts";
+export {
+  serveUdp,
+  type UdpEchoServer,
+  type UdpServeOptions,
+  type UdpServerStats,
+  type UdpServerSummary,
+} from "./udp_server.ts";
+export {
+  REFLECTOR_PORTS,
+  UDP_REFUSALS,
+  UdpGuard,
+  type UdpGuardOptions,
+  type UdpRefusal,
+} from "./udp_guard.ts";
+export {
+  SourceEntry,
+  type SourceLimit,
+  SourceTable,
+  type UdpSourceCounts,
+  type UdpSourceReport,
+  type UdpSourceSummary,
+} from "./udp_sources.ts";
+export { isFull, takeToken, TokenBucket, type TokenState } from "./token_bucket.ts";
+export { UdpProber } from "./udp_probe.ts";
+export type {
+  UdpEvent,
+  UdpNotice,
+  UdpOutcome,
+  UdpPeer,
+  UdpProbeOptions,
+  UdpReply,
+} from "./udp_probe_options.ts";
+export { udpSeries, type UdpSeriesEnd, type UdpSeriesOptions } from "./udp_series.ts";
+export { udpLoad, type UdpLoadOptions, type UdpLoadReport } from "./udp_load.ts";
+export { InterarrivalJitter, UdpStats, type UdpSummary } from "./udp_stats.ts";
+export {
+  checkDatagramSize,
+  type DatagramHeader,
+  fillDatagram,
+  MAX_DATAGRAM_BYTES,
+  readHeader,
+  UDP_HEADER_BYTES,
+  writeHeader,
+} from "./udp_datagram.ts";
+// TLS: types and light functions only; node:tls loads when a probe or server uses it.
+export {
+  certificateSha256,
+  type CertifiedKey,
+  parseSha256,
+  type SelfSignedCertificate,
+  selfSignedCertificate,
+  type SelfSignedOptions,
+} from "./certificate.ts";
+export {
+  parseServerName,
+  type PeerCertificate,
+  type TlsCheck,
+  type TlsInfo,
+  type TlsOptions,
+} from "./tls_options.ts";
+export { type ServerTls, serverTls } from "./tls_server.ts";
+export type { TcpDuplex, TlsStream } from "./tls_stream.ts";

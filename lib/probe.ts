@@ -5,26 +5,22 @@
  */
 
 import { ProbeConnection } from "./connect.ts";
+import { loadTls, type Opened, opening } from "./connect_probe.ts";
 import { DeadlineTimer } from "./deadline.ts";
 import { compare, fillPayload } from "./payload.ts";
 import { readFull, writeAll } from "./record.ts";
 import {
   type ProbeOptions,
   type ProbeResult,
+  type ProberShared,
   type ProbeSettings,
   probeSettings,
 } from "./probe_options.ts";
 import { resolveAddress } from "./resolve.ts";
 import { echoMatches, echoProblem, mismatchError } from "./verdict.ts";
 
-export type { ProbeOptions, ProbeResult, ProbeSettings };
+export type { ProbeOptions, ProbeResult, ProberShared, ProbeSettings };
 export { probeSettings };
-
-/** What probers can share: load mode runs many with one timer. */
-export interface ProberShared {
-  /** Watches the deadlines of connects and echoes; its `timeoutMs` is the probes' timeout. */
-  timer: DeadlineTimer;
-}
 
 /** Payloads up to this size are written, then read; larger ones both at once. */
 const SEQUENTIAL_MAX_BYTES = 16 * 1024;
@@ -65,6 +61,7 @@ export class Prober implements AsyncDisposable {
   readonly #echoWords: Uint32Array;
   #address: string | undefined;
   #connection: ProbeConnection | undefined;
+  #session: Opened["session"]; // TLS over the kept connection (lib/tls.ts)
 
   /**
    * Prepares the buffers; nothing connects before the first probe.
@@ -96,13 +93,14 @@ export class Prober implements AsyncDisposable {
    *
    * @param seq The sequence number: reported back, and part of the `random` seed.
    * @returns The timings and addresses of the exchange.
-   * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `short`,
+   * @throws {ProbeError} With code `resolve`, `refused`, `timeout`, `reset`, `tls`, `short`,
    *   `mismatch` or `error`, and the details known.
    * @throws The reason of `options.signal` when it aborts.
    */
   async probe(seq: number): Promise<ProbeResult> {
     const { signal } = this.#options;
     signal?.throwIfAborted();
+    if (this.#options.tls) await loadTls(this.#options.tls); // not timed
     let started = performance.now();
     let address = this.#address;
     let resolveMs = 0;
@@ -163,13 +161,19 @@ export class Prober implements AsyncDisposable {
     let connection = this.#connection;
     const reused = connection !== undefined;
     let connected = started;
+    let secured = started; // after the TLS handshake: the echo is timed from here
     if (!connection) {
       connection = new ProbeConnection(this.#timer, this.#size);
       await connection.connect(address, this.#port, this.#options.signal, seq);
       connected = performance.now();
+      // TLS and connect-only (lib/connect_probe.ts): the handshake, or the probe's end.
+      const opened = await opening(connection, this.#options, { seq, address, started, connected });
+      if (opened.result) return opened.result;
+      ({ session: this.#session, secured } = opened);
     }
     this.#connection = connection;
-    const { conn, deadline } = connection;
+    const { deadline } = connection;
+    const conn = this.#session?.stream ?? connection.conn;
     const { signal } = deadline;
     connection.bytesBack = 0;
     connection.firstByteAt = 0;
@@ -238,11 +242,12 @@ export class Prober implements AsyncDisposable {
       reused,
       resolveMs: 0,
       connectMs,
-      firstByteMs: (connection.firstByteAt || done) - connected,
-      echoMs: done - connected,
-      timeMs: connectMs + (done - connected),
+      firstByteMs: (connection.firstByteAt || done) - secured,
+      echoMs: done - secured,
+      timeMs: done - started,
       totalMs: 0,
       finishedAt: done,
+      ...(this.#session ? { tlsMs: secured - connected, tls: this.#session.info } : {}),
     };
   }
 
@@ -253,7 +258,8 @@ export class Prober implements AsyncDisposable {
    * @throws What the read, else the write, failed with.
    */
   async #exchangeLarge(connection: ProbeConnection): Promise<void> {
-    const { conn, deadline: { signal } } = connection;
+    const { deadline: { signal } } = connection;
+    const conn = this.#session?.stream ?? connection.conn;
     const writing = this.#options.reuse
       ? writeAll(conn, this.#payload, signal)
       : writeAll(conn, this.#payload, signal).then(() => conn.closeWrite());

@@ -4,9 +4,11 @@
  * @module
  */
 
+import type { DeadlineTimer } from "./deadline.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { PayloadSpec } from "./payload.ts";
 import { type Resolver, systemResolver } from "./resolve.ts";
+import type { TlsInfo, TlsOptions } from "./tls_options.ts";
 
 /** Options of `Prober` and `probe()`. */
 export interface ProbeOptions {
@@ -57,6 +59,14 @@ export interface ProbeOptions {
   resolver?: Resolver;
   /** Aborts every probe; a probe in progress rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Speak TLS over each connection, checking the server as these options say (lib/tls.ts). */
+  tls?: TlsOptions;
+  /**
+   * Only connect (and, with `tls`, run the handshake), then close: any TCP service
+   * answers such a probe (lib/connect_probe.ts). `reuse`, `size` and `payload` do nothing.
+   * @default {false}
+   */
+  connectOnly?: boolean;
 }
 
 /** A successful probe. */
@@ -93,12 +103,27 @@ export interface ProbeResult {
   totalMs: number;
   /** `performance.now()` when the last byte came back. */
   finishedAt: number;
+  /**
+   * TLS probes: milliseconds of the handshake, from the connect to its end (0 on a
+   * reused connection); `timeMs` is then `connectMs + tlsMs + echoMs`.
+   */
+  tlsMs?: number;
+  /** TLS probes: the version, what was checked, the server's certificate. */
+  tls?: TlsInfo;
+  /** Connect-only probes: nothing was sent (`bytes`, `firstByteMs`, `echoMs` are 0). */
+  connectOnly?: true;
+}
+
+/** What probers can share: load mode runs many with one timer. */
+export interface ProberShared {
+  /** Watches the deadlines of connects and echoes; its `timeoutMs` is the probes' timeout. */
+  timer: DeadlineTimer;
 }
 
 /** {@linkcode ProbeOptions} with every default applied. */
 export type ProbeSettings =
-  & Required<Omit<ProbeOptions, "family" | "signal">>
-  & Pick<ProbeOptions, "family" | "signal">;
+  & Required<Omit<ProbeOptions, "family" | "signal" | "tls">>
+  & Pick<ProbeOptions, "family" | "signal" | "tls">;
 
 /**
  * The options of a probe with the defaults applied: the one place they are. Callers
@@ -127,5 +152,6 @@ export function probeSettings(options: ProbeOptions): ProbeSettings {
     payload: options.payload ?? { kind: "random" },
     seed: options.seed ?? 1,
     resolver: options.resolver ?? systemResolver,
+    connectOnly: options.connectOnly ?? false,
   };
 }

@@ -5,8 +5,9 @@
  * @module
  */
 
-import type { AdmissionOptions, RejectInfo } from "./admission.ts";
-import type { ConnectionInfo, EchoMode } from "./echo.ts";
+import type { AdmissionOptions, RejectInfo, RejectReason } from "./admission.ts";
+import type { CloseReason, ConnectionInfo, EchoMode } from "./echo.ts";
+import type { ServerTls } from "./tls_server.ts";
 
 /** Options of `serve()`. */
 export interface ServeOptions extends AdmissionOptions {
@@ -58,6 +59,11 @@ export interface ServeOptions extends AdmissionOptions {
   maxBytes?: number;
   /** Close a connection (reason `limit`) open this many milliseconds. */
   maxDurationMs?: number;
+  /**
+   * Serve over TLS with this certificate (`await serverTls({ cert, key })`); every
+   * limit and deadline applies as over TCP, the handshake within the first record's.
+   */
+  tls?: ServerTls;
   /** Aborting it starts a graceful shutdown, as `EchoServer.shutdown()`. */
   signal?: AbortSignal;
   /** Called once for every connection, as it closes. */
@@ -89,6 +95,10 @@ export interface ServerStats extends ServerSummary {
   active: number;
   /** Open connections with part of a record read and not yet echoed. */
   inFlight: number;
+  /** Connections closed at accept, by the rule that closed them (every reason, 0 included). */
+  rejectedBy: Record<RejectReason, number>;
+  /** Connections closed after they were served, by why they closed (every reason, 0 included). */
+  closedBy: Record<CloseReason, number>;
 }
 
 /** A running echo server. Dispose of it (`await using`) to close it at once. */

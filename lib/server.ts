@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Admission } from "./admission.ts";
+import { Admission, type RejectReason } from "./admission.ts";
 import { BufferBudget } from "./budget.ts";
 import { BufferPool } from "./buffers.ts";
 import { DEFAULTS } from "./defaults.ts";
@@ -77,6 +77,20 @@ class Server implements EchoServer {
   readonly #pool: BufferPool;
   readonly #active = new Set<EchoConnection>();
   readonly #totals: ServerSummary = { connections: 0, rejected: 0, records: 0, bytes: 0 };
+  /** Counted once per connection, as it is turned away or closes: nothing per record. */
+  readonly #rejectedBy: Record<RejectReason, number> = {
+    "max-connections": 0,
+    "max-per-ip": 0,
+    "not-allowed": 0,
+  };
+  readonly #closedBy: Record<CloseReason, number> = {
+    eof: 0,
+    timeout: 0,
+    reset: 0,
+    error: 0,
+    shutdown: 0,
+    limit: 0,
+  };
   /** Aborts when the server starts stopping: ends the accept loop and its retry pause. */
   readonly #stopping = new AbortController();
   #accepting = true;
@@ -131,7 +145,13 @@ class Server implements EchoServer {
   }
 
   stats(): ServerStats {
-    return { ...this.#totals, active: this.#active.size, inFlight: this.inFlightConnections };
+    return {
+      ...this.#totals,
+      active: this.#active.size,
+      inFlight: this.inFlightConnections,
+      rejectedBy: { ...this.#rejectedBy },
+      closedBy: { ...this.#closedBy },
+    };
   }
 
   shutdown(): Promise<ServerSummary> {
@@ -198,6 +218,7 @@ class Server implements EchoServer {
       if (reason) {
         conn.close();
         this.#totals.rejected++;
+        this.#rejectedBy[reason]++;
         this.#options.onReject?.({ remoteAddr: conn.remoteAddr, reason });
         continue;
       }
@@ -213,7 +234,9 @@ class Server implements EchoServer {
     // Closing the connection is what makes a waiting read or write give up.
     const deadline = this.#timer.start(() => conn.close());
     const { maxDurationMs } = this.#options;
-    const connection = new EchoConnection(conn, deadline);
+    // TLS (lib/tls_server.ts): a session over the socket; its handshake is the first read's.
+    const session = this.#options.tls?.accept(conn);
+    const connection = new EchoConnection(session ?? conn, deadline);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
     const { signal } = deadline;
     // Accepted while the server starts stopping, it is drained like the others.
@@ -228,11 +251,14 @@ class Server implements EchoServer {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
+      // TLS: close_notify before the socket closes, still under the deadline.
+      if (session && !signal.aborted) await session.finish();
       deadline[Symbol.dispose]();
       if (!signal.aborted) conn.close();
       this.#active.delete(connection);
       this.#admission.leave(conn.remoteAddr.hostname);
     }
+    this.#closedBy[reason]++;
 
     const info: ConnectionInfo = {
       remoteAddr: conn.remoteAddr,

@@ -2,8 +2,8 @@
  * `deno task compile:all`: compiles echoprobe for every release target into `dist/`
  * (`dist/echoprobe-<target>[.exe]`) and writes `dist/SHA256SUMS` for them.
  *
- * The binaries get the permissions of `deno task compile` (tests/compile_test.ts holds
- * the two to the same flags). The first compile per target downloads Deno's runtime
+ * The binaries get the permissions and unstable features of `deno task compile`
+ * (tests/compile_test.ts holds the two to the same flags). The first compile per target downloads Deno's runtime
  * for it (denort), or takes the one `DENORT_BIN` names (host target only).
  *
  * @module
@@ -20,6 +20,9 @@ export const TARGETS = [
 
 /** The permission flags compiled into every binary: the program needs the network only. */
 export const COMPILE_PERMISSIONS = ["--allow-net"] as const;
+
+/** Deno's unstable features compiled in: `net`, for UDP (`Deno.listenDatagram`). */
+export const COMPILE_UNSTABLE = ["--unstable-net"] as const;
 
 /**
  * V8 flags compiled into every binary (and given to `deno task serve`): a young
@@ -50,6 +53,7 @@ if (import.meta.main) {
       args: [
         "compile",
         ...COMPILE_PERMISSIONS,
+        ...COMPILE_UNSTABLE,
         ...V8_FLAGS,
         "--target",
         target,

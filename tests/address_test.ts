@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { formatHostPort, parseHostPort, parseListenAddress } from "../lib/address.ts";
 import { ValueError } from "../lib/errors.ts";
 
 Deno.test("parseHostPort() reads IPv4, names, bracketed and bare IPv6", () => {
@@ -24,4 +24,17 @@ Deno.test("formatHostPort() brackets IPv6 only", () => {
   assert.equal(formatHostPort("::1", 3005), "[::1]:3005");
   assert.equal(formatHostPort("127.0.0.1", 3005), "127.0.0.1:3005");
   assert.equal(formatHostPort("localhost", 80), "localhost:80");
+});
+
+Deno.test("parseListenAddress() needs a port, allows 0, and brackets IPv6", () => {
+  assert.deepEqual(parseListenAddress("0.0.0.0:3006"), { hostname: "0.0.0.0", port: 3006 });
+  assert.deepEqual(parseListenAddress("localhost:0"), { hostname: "localhost", port: 0 });
+  assert.deepEqual(parseListenAddress("[::]:65535"), { hostname: "::", port: 65535 });
+  for (const text of ["", "127.0.0.1", ":3006", "::1:3006", "[::1]", "h:65536", "h:-1", "a b:1"]) {
+    assert.throws(
+      () => parseListenAddress(text),
+      { name: "ValueError", value: text },
+      `"${text}" is refused`,
+    );
+  }
 });

@@ -79,7 +79,7 @@ Deno.test("CLI: bad input gives one line naming the problem and exit 2", async (
   const cases: [string[], RegExp][] = [
     [
       ["frobnicate"],
-      /Unknown command "frobnicate": expected server, client, completions, help or version/,
+      /Unknown command "frobnicate": expected server, client, report, exporter, completions, help or version/,
     ],
     [["server", "--port", "70000"], /Invalid --port "70000": expected a whole number from 0 to/],
     [["server", "--bogus"], /Unknown flag "--bogus" \(see "echoprobe server --help"\)/],

@@ -46,6 +46,7 @@ Deno.test("parseClientArgs() with a HOST alone leaves every option to the librar
     series: { hostname: "127.0.0.1" },
     load: undefined,
     payloadFile: undefined,
+    caFile: undefined,
     target: "127.0.0.1:3005",
     payloadName: undefined,
     quiet: false,
@@ -158,4 +159,66 @@ Deno.test("parseClientArgs() with --help needs no HOST", () => {
   const plan = parseClientArgs(["--help"]);
   assert.equal(plan.help, true);
   assert.equal(parseClientArgs(["-h"]).help, true);
+});
+
+Deno.test("parseClientArgs() refuses TLS and connect-only flags that cannot apply", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["127.0.0.1", "--connect-only", "--reuse", "-s", "9"],
+      /^--connect-only sends nothing: leave out --reuse, --size$/,
+    ],
+    [
+      ["127.0.0.1", "--connect-only", "--payload", "zeros", "--seed", "1"],
+      /leave out --payload, --seed$/,
+    ],
+    [
+      ["127.0.0.1", "--pin-sha256", "abc"],
+      /^Invalid --pin-sha256 "abc": expected a SHA-256 fingerprint/,
+    ],
+    [["127.0.0.1", "--sni", "10.0.0.7"], /^Invalid --sni "10\.0\.0\.7": expected a DNS name/],
+    [["127.0.0.1", "--sni", "bad name"], /^Invalid --sni "bad name"/],
+    [
+      ["127.0.0.1", "--ca", "-", "--payload", "@-"],
+      /^Only one of --payload @- and --ca - can read standard input$/,
+    ],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" "), () => assertUsageThrows(() => parseClientArgs(args), pattern));
+  }
+});
+
+Deno.test("parseClientArgs() turns any TLS flag into TLS options; --ca is read when the client runs", () => {
+  assert.equal(parseClientArgs(["127.0.0.1"]).series.tls, undefined);
+  assert.deepEqual(parseClientArgs(["127.0.0.1", "--tls"]).series.tls, {});
+  const ca = parseClientArgs(["127.0.0.1", "--ca", "ca.pem"]);
+  assert.deepEqual([ca.series.tls, ca.caFile], [{}, "ca.pem"]);
+  const pin = "ab".repeat(32);
+  assert.deepEqual(
+    parseClientArgs([
+      "10.0.0.7",
+      "--insecure-skip-verify",
+      "--pin-sha256",
+      pin,
+      "--sni",
+      "db.internal",
+    ])
+      .series.tls,
+    {
+      serverName: "db.internal",
+      insecureSkipVerify: true,
+      pinSha256: Array(32).fill("AB").join(":"),
+    },
+  );
+});
+
+Deno.test("parseClientArgs() reads --connect-only for a series and for load mode", () => {
+  const series = parseClientArgs(["db.internal:5432", "--connect-only", "-c", "3"]);
+  assert.deepEqual(series.series, {
+    hostname: "db.internal",
+    port: 5432,
+    count: 3,
+    connectOnly: true,
+  });
+  const load = parseClientArgs(["db.internal:5432", "--connect-only", "-n", "4", "-d", "1s"]);
+  assert.deepEqual(load.load, { concurrency: 4, durationMs: 1_000, connectOnly: true });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  formatLoadInterval,
   formatLoadProgress,
   formatLoadReport,
   formatOutcome,
@@ -252,4 +253,157 @@ Deno.test("formatLoadReport() as JSON: rate null when unscheduled", () => {
     json: true,
   });
   assert.equal(JSON.parse(scheduled).rate, 100);
+});
+
+Deno.test("formatLoadInterval() is one JSON object of that interval alone", () => {
+  const interval = {
+    startedAt: new Date("2025-01-02T03:04:05.678Z"),
+    startMs: 1_000.4567,
+    elapsedMs: 2_000.4567,
+    ok: 1_500,
+    failed: 3,
+    p50Ms: 0.2134,
+    p99Ms: 1.25,
+    maxMs: 4,
+    errors: { timeout: 3 },
+  };
+  assert.equal(
+    formatLoadInterval("127.0.0.1:3005", interval),
+    '{"type":"interval","target":"127.0.0.1:3005","timestamp":"2025-01-02T03:04:05.678Z","startMs":1000.457,"elapsedMs":2000.457,"ok":1500,"failed":3,"perSecond":1500,"p50Ms":0.213,"p99Ms":1.25,"maxMs":4,"errors":{"timeout":3}}',
+  );
+  const empty = JSON.parse(formatLoadInterval("h:1", {
+    ...interval,
+    elapsedMs: 1_250.4567,
+    ok: 0,
+    p50Ms: NaN,
+    p99Ms: NaN,
+    maxMs: NaN,
+  }));
+  assert.deepEqual([empty.perSecond, empty.p50Ms, empty.p99Ms, empty.maxMs], [0, null, null, null]);
+});
+
+const tlsResult: ProbeResult = {
+  ...result,
+  tlsMs: 1.5204,
+  timeMs: 1.73389,
+  tls: {
+    version: "TLSv1.3",
+    verified: ["chain", "name"],
+    certificate: {
+      subject: "CN=localhost",
+      issuer: "CN=Test CA",
+      notBefore: new Date("2026-01-01T00:00:00Z"),
+      notAfter: new Date("2026-03-03T15:04:05.678Z"), // 60.5 days after the probe
+      sha256: "3B:A9",
+    },
+  },
+};
+
+Deno.test("formatOutcome() of a TLS probe: the handshake's time, the days the certificate has left", () => {
+  const outcome: ProbeOutcome = { seq: 1, timestamp, ok: true, result: tlsResult };
+  assert.equal(
+    formatOutcome(outcome, { json: false }),
+    "250 bytes from 127.0.0.1:3005: seq=1 time=1.73 ms connect=0.046 tls=1.52 first=0.100 echo=0.168 local=127.0.0.1:40000 cert=60d",
+  );
+  const json = JSON.parse(formatOutcome(outcome, { json: true }));
+  assert.deepEqual(Object.fromEntries(Object.entries(json).slice(-8)), {
+    tlsMs: 1.52,
+    tlsVersion: "TLSv1.3",
+    tlsVerified: ["chain", "name"],
+    certSubject: "CN=localhost",
+    certIssuer: "CN=Test CA",
+    certNotAfter: "2026-03-03T15:04:05.678Z",
+    certDaysLeft: 60.5,
+    certSha256: "3B:A9",
+  });
+});
+
+Deno.test("formatOutcome() says what less than chain and name was verified, and an expired certificate", () => {
+  const line = (
+    verified: ("chain" | "name" | "pin")[],
+    notAfter = tlsResult.tls!.certificate.notAfter,
+  ) =>
+    formatOutcome({
+      seq: 1,
+      timestamp,
+      ok: true,
+      result: {
+        ...tlsResult,
+        tls: {
+          ...tlsResult.tls!,
+          verified,
+          certificate: { ...tlsResult.tls!.certificate, notAfter },
+        },
+      },
+    }, { json: false });
+  assert.match(line(["pin"]), / cert=60d verified=pin$/);
+  assert.match(line(["chain"]), / cert=60d verified=chain$/);
+  assert.match(line([]), / cert=60d UNVERIFIED$/);
+  assert.match(line([], new Date("2026-01-01T00:00:00Z")), / cert=EXPIRED UNVERIFIED$/);
+});
+
+Deno.test("formatOutcome() of a connect-only probe: what was measured, no bytes, no echo", () => {
+  const connected: ProbeResult = {
+    ...result,
+    bytes: 0,
+    firstByteMs: 0,
+    echoMs: 0,
+    timeMs: 0.41,
+    connectMs: 0.41,
+    connectOnly: true,
+  };
+  const outcome: ProbeOutcome = { seq: 1, timestamp, ok: true, result: connected };
+  assert.equal(
+    formatOutcome(outcome, { json: false }),
+    "connected to 127.0.0.1:3005: seq=1 time=0.410 ms local=127.0.0.1:40000",
+  );
+  const json = JSON.parse(formatOutcome(outcome, { json: true }));
+  assert.equal(json.connectOnly, true);
+  for (const field of ["bytes", "reused", "firstByteMs", "echoMs"]) {
+    assert.ok(!(field in json), field);
+  }
+  const overTls: ProbeOutcome = {
+    ...outcome,
+    result: { ...connected, tlsMs: 1.5204, timeMs: 1.93, tls: tlsResult.tls! },
+  };
+  assert.equal(
+    formatOutcome(overTls, { json: false }),
+    "connected to 127.0.0.1:3005: seq=1 time=1.93 ms connect=0.410 tls=1.52 local=127.0.0.1:40000 cert=60d",
+  );
+});
+
+Deno.test("formatOutcome() of a TLS failure keeps TLS upper-case; JSON has the reason", () => {
+  const failed: ProbeOutcome = {
+    seq: 4,
+    timestamp,
+    ok: false,
+    error: new ProbeError("tls", "TLS handshake failed: received fatal alert", {
+      seq: 4,
+      phase: "tls",
+      reason: "handshake",
+    }),
+  };
+  assert.equal(
+    formatOutcome(failed, { json: false }),
+    "seq=4 TLS handshake failed: received fatal alert",
+  );
+  assert.deepEqual(JSON.parse(formatOutcome(failed, { json: true })).error, {
+    code: "tls",
+    message: "TLS handshake failed: received fatal alert",
+    phase: "tls",
+    reason: "handshake",
+  });
+});
+
+Deno.test("formatLoadReport() of connect-only load counts connections, no throughput", () => {
+  const connects = { ...report, bytes: 0, megabytesPerSecond: 0 };
+  const settings = { concurrency: 4, connectOnly: true };
+  assert.equal(
+    formatLoadReport("127.0.0.1:3005", connects, settings, { json: false }).split("\n")[1],
+    "400 connects ok, 2 failed, 200/s, 1 drops, time 2000ms",
+  );
+  assert.equal(
+    JSON.parse(formatLoadReport("h:1", connects, settings, { json: true })).connectOnly,
+    true,
+  );
 });

@@ -4,9 +4,16 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { REQUIRED_PERMISSIONS } from "../cli/exit.ts";
-import { assetName, COMPILE_PERMISSIONS, TARGETS, V8_FLAGS } from "../scripts/compile_all.ts";
-import { runCli } from "./helpers.ts";
+import { REQUIRED_PERMISSIONS, REQUIRED_UNSTABLE } from "../cli/exit.ts";
+import {
+  assetName,
+  COMPILE_PERMISSIONS,
+  COMPILE_UNSTABLE,
+  TARGETS,
+  V8_FLAGS,
+} from "../scripts/compile_all.ts";
+import { serveUdp } from "../lib/udp_server.ts";
+import { closedPort, RUN_FLAGS, runCli } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -21,6 +28,44 @@ Deno.test("the compile tasks, the run tasks and the code ask for the same permis
   assert.deepEqual([...COMPILE_PERMISSIONS].sort(), expected);
   assert.deepEqual(permissionFlags(denoJson.tasks.serve), expected);
   assert.deepEqual(permissionFlags(denoJson.tasks.client), expected);
+});
+
+Deno.test("the tasks, compile:all, the test spawns and the code turn on the same unstable features", () => {
+  const unstableFlags = (words: readonly string[]) =>
+    words.filter((word) => word.startsWith("--unstable-")).sort();
+  const expected = REQUIRED_UNSTABLE.map((name) => `--unstable-${name}`).sort();
+  assert.deepEqual(expected, ["--unstable-net"]);
+  for (const task of ["serve", "client", "test", "soak", "test:portable", "compile"] as const) {
+    assert.deepEqual(unstableFlags(denoJson.tasks[task].split(/\s+/)), expected, task);
+  }
+  assert.deepEqual(unstableFlags(COMPILE_UNSTABLE), expected, "compile:all");
+  assert.deepEqual(unstableFlags(RUN_FLAGS), expected, "tests/helpers.ts");
+  assert.deepEqual(permissionFlags(RUN_FLAGS.join(" ")), permissionFlags(denoJson.tasks.client));
+});
+
+Deno.test("without --unstable-net, UDP is one line naming the flag and exit 3; TCP runs", async () => {
+  for (const args of [["server", "--udp", "--port", "0"], ["client", "127.0.0.1", "--udp"]]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", `${ROOT}main.ts`, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(output.code, 3, args.join(" "));
+    assert.equal(output.stdout.length, 0);
+    assert.equal(
+      new TextDecoder().decode(output.stderr),
+      "echoprobe: UDP needs Deno's unstable network API: run with --unstable-net (deno run --allow-net --unstable-net main.ts ...)\n",
+    );
+  }
+  // TCP needs no unstable API: a refused probe is a check that failed, not a start-up error.
+  const tcp = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", `${ROOT}main.ts`, "client", `127.0.0.1:${closedPort()}`, "-q"],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(tcp.code, 1);
 });
 
 Deno.test("the compile tasks and the serve task give V8 the same flags", () => {
@@ -41,7 +86,7 @@ Deno.test("compile:all names one asset per release target", () => {
 });
 
 Deno.test("without --allow-net, echoprobe says which permission is missing and exits 3", async () => {
-  for (const command of ["server", "client"]) {
+  for (const command of ["server", "client", "exporter"]) {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", `${ROOT}main.ts`, command, "127.0.0.1"],
       stdin: "null",
@@ -81,9 +126,20 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       "main.ts",
       "server.ts",
       "client.ts",
+      "exporter.ts",
       "cli/completions.ts",
       "cli/client_run.ts",
       "cli/server_run.ts",
+      "report.ts",
+      "cli/report_run.ts",
+      "cli/server_metrics.ts",
+      "cli/exporter_run.ts",
+      "cli/udp_client_run.ts",
+      "cli/udp_server_run.ts",
+      // TLS, loaded when a run uses it: lib/connect_probe.ts and cli/tls_files.ts import it.
+      "lib/tls.ts",
+      "lib/tls_stream.ts",
+      "lib/tls_server.ts",
     ]
   ) {
     assert.ok(listed.has(url(path)), `${path} is not in the module graph of main.ts`);
@@ -92,9 +148,20 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
     graph.modules.find((module) => module.specifier === url(path))?.dependencies
       ?.filter((dependency) => dependency.isDynamic).map((dependency) => dependency.specifier)
       .sort();
-  assert.deepEqual(dynamic("main.ts"), ["./cli/completions.ts", "./client.ts", "./server.ts"]);
+  assert.deepEqual(dynamic("main.ts"), [
+    "./cli/completions.ts",
+    "./client.ts",
+    "./exporter.ts",
+    "./report.ts",
+    "./server.ts",
+  ]);
   assert.deepEqual(dynamic("client.ts"), ["./cli/client_run.ts"]);
-  assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts"]);
+  assert.deepEqual(dynamic("report.ts"), ["./cli/report_run.ts"]);
+  assert.deepEqual(dynamic("exporter.ts"), ["./cli/exporter_run.ts"]);
+  assert.deepEqual(dynamic("cli/server_run.ts"), ["./server_metrics.ts"]);
+  assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts", "./cli/udp_server_run.ts"]);
+  assert.deepEqual(dynamic("cli/client_run.ts"), ["./udp_client_run.ts"]);
+  assert.deepEqual(dynamic("lib/connect_probe.ts"), ["./tls.ts"]);
 });
 
 /** Where a compile could find the runtime for this machine, or why it cannot. */
@@ -134,7 +201,15 @@ Deno.test({
     const env = "env" in runtime ? runtime.env : {};
     const binary = `${ROOT}dist/test/echoprobe`;
     const compile = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", ...COMPILE_PERMISSIONS, ...V8_FLAGS, "--output", binary, `${ROOT}main.ts`],
+      args: [
+        "compile",
+        ...COMPILE_PERMISSIONS,
+        ...COMPILE_UNSTABLE,
+        ...V8_FLAGS,
+        "--output",
+        binary,
+        `${ROOT}main.ts`,
+      ],
       env,
       stdout: "piped",
       stderr: "piped",
@@ -160,6 +235,14 @@ Deno.test({
       }).output();
       assert.equal(client.code, 0);
       assert.match(new TextDecoder().decode(client.stdout), /"ok":true/);
+      // UDP: the binary carries --unstable-net (without it this is exit 3).
+      await using udp = serveUdp({ hostname: "127.0.0.1", port: 0 });
+      const udpClient = await new Deno.Command(binary, {
+        args: ["client", `127.0.0.1:${udp.addr.port}`, "--udp", "--json"],
+        stdout: "piped",
+      }).output();
+      assert.equal(udpClient.code, 0);
+      assert.match(new TextDecoder().decode(udpClient.stdout), /"proto":"udp","seq":1,.*"ok":true/);
     } finally {
       server.kill("SIGTERM");
       await server.status;

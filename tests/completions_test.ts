@@ -1,9 +1,10 @@
 /**
  * `echoprobe completions`: the scripts as each shell loads them, and every flag of
- * both flag tables in each.
+ * every flag table in each.
  */
 import assert from "node:assert/strict";
 import { CLIENT_FLAGS } from "../client.ts";
+import { EXPORTER_FLAGS } from "../exporter.ts";
 import { SERVER_FLAGS } from "../server.ts";
 import { completionsCommand } from "../cli/completions.ts";
 import type { FlagTable } from "../cli/flags.ts";
@@ -16,7 +17,11 @@ import {
   shellQuote,
 } from "./helpers.ts";
 
-const TABLES: [string, FlagTable][] = [["server", SERVER_FLAGS], ["client", CLIENT_FLAGS]];
+const TABLES: [string, FlagTable][] = [
+  ["server", SERVER_FLAGS],
+  ["client", CLIENT_FLAGS],
+  ["exporter", EXPORTER_FLAGS],
+];
 const HAS_ZSH = hasCommand("zsh");
 const HAS_FISH = hasCommand("fish");
 for (const [shell, present] of [["zsh", HAS_ZSH], ["fish", HAS_FISH]] as const) {
@@ -51,7 +56,7 @@ async function runShell(shell: string, code: string, script: string, args: strin
   };
 }
 
-/** Asserts that every flag of both tables (long and short) is in `script`, by `spelling`. */
+/** Asserts that every flag of every table (long and short) is in `script`, by `spelling`. */
 function assertEveryFlag(
   script: string,
   spelling: (command: string, name: string, short?: string) => RegExp[],
@@ -110,6 +115,8 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
   assert.deepEqual(await complete("echoprobe", ""), [
     "server",
     "client",
+    "report",
+    "exporter",
     "completions",
     "help",
     "version",
@@ -117,6 +124,7 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
     "--version",
   ]);
   assert.deepEqual(await complete("echoprobe", "completions", ""), ["bash", "zsh", "fish"]);
+  assert.deepEqual(await complete("echoprobe", "report", "--t"), ["--title"]);
   assert.deepEqual(await complete("echoprobe", "client", "127.0.0.1", "--pay"), ["--payload"]);
   assert.deepEqual(
     (await complete("echoprobe", "client", "-")).sort(),
@@ -126,7 +134,7 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
   );
 });
 
-Deno.test("the bash completion holds every flag of both subcommands", async () => {
+Deno.test("the bash completion holds every flag of every subcommand", async () => {
   assertEveryFlag(await completionScript("bash"), dashed);
 });
 

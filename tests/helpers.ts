@@ -11,6 +11,12 @@ import { UsageError } from "../cli/exit.ts";
 /** The path of `main.ts`, as the CLI tests run it. */
 export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
+/**
+ * The flags of every `deno run` of `main.ts` here, as the tasks give them: the network,
+ * and Deno's unstable network API for UDP (tests/compile_test.ts holds them to the tasks).
+ */
+export const RUN_FLAGS = ["--allow-net", "--unstable-net"] as const;
+
 /** What a finished CLI run printed, and its exit code. */
 export interface CliOutput {
   code: number;
@@ -27,18 +33,22 @@ export interface RunOptions {
    * process's environment and `NO_COLOR=1`.
    */
   env?: Record<string, string>;
+  /** Kills the child when it aborts (a run that should end by itself, bounded). */
+  signal?: AbortSignal;
 }
 
 /**
- * Runs `main.ts` with `args` to completion, with `--allow-net` and `options.permissions`.
+ * Runs `main.ts` with `args` to completion, with {@linkcode RUN_FLAGS} and
+ * `options.permissions`.
  */
 export async function runCli(args: string[], options: RunOptions = {}): Promise<CliOutput> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", ...(options.permissions ?? []), MAIN, ...args],
+    args: ["run", ...RUN_FLAGS, ...(options.permissions ?? []), MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
     ...(options.env ? { env: options.env, clearEnv: true } : { env: { NO_COLOR: "1" } }),
+    ...(options.signal ? { signal: options.signal } : {}),
   }).output();
   const decoder = new TextDecoder();
   return {
@@ -145,25 +155,36 @@ export class CliProcess implements AsyncDisposable {
   readonly stderr: LineReader;
 
   /**
-   * Starts `main.ts` with `args` and `--allow-net`.
+   * Starts `main.ts` with `args` and {@linkcode RUN_FLAGS}.
    *
    * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
+   * @param permissions Permission flags beyond `--allow-net`.
+   * @param stdin Text for standard input (then closed); none by default.
    * @param denoFlags More flags for `deno run` (such as `--v8-flags=...`).
    */
   constructor(
     args: string[],
-    { stderrToStdout = false, denoFlags = [] as readonly string[] } = {},
+    {
+      stderrToStdout = false,
+      permissions = [] as string[],
+      stdin = undefined as string | undefined,
+      denoFlags = [] as readonly string[],
+    } = {},
   ) {
-    const deno = ["run", "--allow-net", ...denoFlags, MAIN, ...args];
+    const deno = ["run", ...RUN_FLAGS, ...permissions, ...denoFlags, MAIN, ...args];
     this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
       args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
-      stdin: "null",
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
     this.stdout = new LineReader(this.child.stdout);
     this.stderr = new LineReader(this.child.stderr);
+    if (stdin !== undefined) {
+      const writer = this.child.stdin.getWriter();
+      writer.write(new TextEncoder().encode(stdin)).then(() => writer.close());
+    }
   }
 
   /** Waits for the exit; returns what it printed that was not read yet. */
@@ -200,12 +221,14 @@ export class CliServer extends CliProcess {
   readyLine = "";
 
   /**
-   * Starts a server with `args` (add `--port 0`) and waits for its listening line.
-   *
-   * @param denoFlags More flags for `deno run`.
+   * Starts a server with `args` (add `--port 0`) and waits for its listening line;
+   * `options` as {@linkcode CliProcess}'s.
    */
-  static async start(args: string[], denoFlags: readonly string[] = []): Promise<CliServer> {
-    const server = new CliServer(["server", ...args], { denoFlags });
+  static async start(
+    args: string[],
+    options: { permissions?: string[]; stdin?: string; denoFlags?: readonly string[] } = {},
+  ): Promise<CliServer> {
+    const server = new CliServer(["server", ...args], options);
     const line = await server.stdout.line();
     if (line === undefined) {
       const { stderr } = await server.finish();
@@ -216,6 +239,55 @@ export class CliServer extends CliProcess {
     server.port = json ? JSON.parse(line).port : Number(/:(\d+)$/.exec(line)?.[1]);
     return server;
   }
+}
+
+/** `echoprobe exporter` running in a child process. */
+export class CliExporter extends CliProcess {
+  /** The HTTP port from the "listening" line. */
+  port = 0;
+
+  /** Starts an exporter with `args` (add `--listen 127.0.0.1:0`) and waits for its line. */
+  static async start(args: string[]): Promise<CliExporter> {
+    const exporter = new CliExporter(["exporter", ...args]);
+    const line = await exporter.stdout.line() ?? "";
+    const port = line.startsWith("{")
+      ? JSON.parse(line).port
+      : /^echoprobe exporter listening on .*:(\d+)$/.exec(line)?.[1];
+    if (port === undefined) {
+      await exporter[Symbol.asyncDispose]();
+      throw new Error(`exporter did not start: ${line}`);
+    }
+    exporter.port = Number(port);
+    return exporter;
+  }
+
+  /** The exporter's URL for `path` (with its query). */
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+}
+
+/**
+ * Runs `promtool check metrics` (Prometheus's linter) on an exposition: its exit
+ * code and what it said (nothing when the text is clean).
+ */
+export async function promtoolCheckMetrics(text: string): Promise<CliOutput> {
+  const child = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /**
@@ -234,9 +306,13 @@ export class FakeServer implements AsyncDisposable {
   /**
    * @param respond Handles one connection; `released` settles when the server is
    *   disposed, for handlers that hold a connection open to the end.
+   * @param hostname The loopback address to listen on.
    */
-  constructor(respond: (conn: Deno.TcpConn, released: Promise<void>) => Promise<void>) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  constructor(
+    respond: (conn: Deno.TcpConn, released: Promise<void>) => Promise<void>,
+    hostname = "127.0.0.1",
+  ) {
+    const listener = Deno.listen({ hostname, port: 0 });
     this.listener = listener;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.accepted = promise;
@@ -305,4 +381,29 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 export function closedPort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   return listener.addr.port;
+}
+
+/**
+ * Runs `main.ts` with `args` and `input` on its standard input (as `... | echoprobe
+ * report`), with no permission at all: what the report needs is stdin and stdout.
+ */
+export async function runCliWithInput(args: string[], input: string): Promise<CliOutput> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", MAIN, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [output] = await Promise.all([
+    child.output(),
+    writer.write(new TextEncoder().encode(input)).then(() => writer.close()),
+  ]);
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }

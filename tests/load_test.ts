@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { load } from "../lib/load.ts";
+import { load, type LoadInterval } from "../lib/load.ts";
 import { serve } from "../lib/server.ts";
 import { closedPort, FakeServer, readRecord, runCli } from "./helpers.ts";
 
@@ -84,7 +84,11 @@ Deno.test("client load mode reports one JSON object, and exit 1 on failures", as
     "--json",
   ]);
   assert.equal(good.code, 0, good.stderr);
-  const report = JSON.parse(good.stdout);
+  const lines = good.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+  const report = lines.at(-1);
+  const intervals = lines.slice(0, -1);
+  assert.ok(intervals.length >= 1 && intervals.every((line) => line.type === "interval"));
+  assert.equal(intervals.reduce((sum, line) => sum + line.ok, 0), 400, "intervals add up");
   assert.equal(report.type, "load");
   assert.equal(report.ok, 400);
   assert.equal(report.failed, 0);
@@ -102,5 +106,53 @@ Deno.test("client load mode reports one JSON object, and exit 1 on failures", as
   const closed = closedPort();
   const bad = await runCli(["client", `127.0.0.1:${closed}`, "-n", "2", "-c", "10", "--json"]);
   assert.equal(bad.code, 1);
-  assert.deepEqual(JSON.parse(bad.stdout).errors, { refused: 10 });
+  assert.deepEqual(JSON.parse(bad.stdout.trimEnd().split("\n").at(-1)!).errors, { refused: 10 });
+});
+
+Deno.test("load() reports an interval each second, end to end, adding up to the totals", async () => {
+  await using server = serve({ hostname: "127.0.0.1", port: 0 });
+  const intervals: LoadInterval[] = [];
+  const before = Date.now();
+  const report = await load({
+    hostname: "127.0.0.1",
+    port: server.addr.port,
+    concurrency: 2,
+    reuse: true,
+    durationMs: 1_300,
+    onInterval: (interval) => intervals.push(interval),
+  });
+  // A full second, then the 0.3 s left (a tick that comes late under load can only
+  // lengthen the first; it cannot take the second away before the run's end).
+  assert.equal(intervals.length, 2, JSON.stringify(intervals));
+  const [first, last] = intervals as [LoadInterval, LoadInterval];
+  assert.equal(first.startMs, 0);
+  assert.ok(first.elapsedMs >= 1_000 && first.elapsedMs < report.elapsedMs);
+  assert.equal(last.startMs, first.elapsedMs);
+  assert.equal(last.elapsedMs, report.elapsedMs);
+  assert.ok(first.startedAt.getTime() >= before && first.startedAt.getTime() <= before + 1_000);
+  assert.equal(last.startedAt.getTime() - first.startedAt.getTime(), Math.floor(first.elapsedMs));
+  assert.equal(first.ok + last.ok, report.ok);
+  assert.equal(first.failed + last.failed, 0);
+  for (const interval of intervals) {
+    assert.ok(interval.ok > 0);
+    assert.ok(interval.p50Ms <= interval.p99Ms && interval.p99Ms <= interval.maxMs);
+    assert.ok(interval.maxMs <= report.latency.maxMs);
+  }
+});
+
+Deno.test("load() without a tick reports one interval for the whole run, failures by code", async () => {
+  const intervals: LoadInterval[] = [];
+  const report = await load({
+    hostname: "127.0.0.1",
+    port: closedPort(),
+    count: 6,
+    onInterval: (interval) => intervals.push(interval),
+  });
+  assert.equal(intervals.length, 1);
+  const [only] = intervals as [LoadInterval];
+  assert.deepEqual(
+    [only.startMs, only.elapsedMs, only.ok, only.failed, only.errors],
+    [0, report.elapsedMs, 0, 6, { refused: 6 }],
+  );
+  assert.ok(Number.isNaN(only.p50Ms) && Number.isNaN(only.maxMs));
 });

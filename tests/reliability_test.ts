@@ -97,7 +97,7 @@ class Server implements AsyncDisposable {
     return new Server(
       await CliServer.start(
         ["--host", "127.0.0.1", "--port", "0", "--log", "json", ...args],
-        V8_FLAGS,
+        { denoFlags: V8_FLAGS },
       ),
     );
   }

@@ -40,6 +40,12 @@ Deno.test("parseServerArgs() refuses bad input with the one line users see", asy
       ["--size", "1MiB", "--buffer-budget", "512KiB"],
       /^Invalid --buffer-budget "512KiB": expected at least one record \(--size 1048576\)$/,
     ],
+    [
+      ["--metrics", "127.0.0.1"],
+      /^Invalid --metrics "127.0.0.1": expected HOST:PORT or \[IPV6\]:PORT/,
+    ],
+    [["--metrics", ":9000"], /^Invalid --metrics ":9000"/],
+    [["--metrics", "127.0.0.1:70000"], /^Invalid --metrics "127.0.0.1:70000"/],
   ];
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), () => assertUsageThrows(() => parseServerArgs(args), pattern));
@@ -53,6 +59,8 @@ Deno.test("parseServerArgs() with no flags leaves every option to serve()'s defa
     json: false,
     log: "text",
     statsIntervalMs: undefined,
+    metrics: undefined,
+    tls: undefined,
   });
 });
 
@@ -149,4 +157,33 @@ Deno.test("parseServerArgs() reads --stats-interval in milliseconds, and -h as h
   assert.equal(parseServerArgs(["--stats-interval", "10s"]).statsIntervalMs, 10_000);
   assert.equal(parseServerArgs(["-h"]).help, true);
   assert.equal(parseServerArgs(["--help"]).help, true);
+});
+
+Deno.test("parseServerArgs() reads --metrics as a listen address; port 0 picks one", () => {
+  assert.deepEqual(parseServerArgs(["--metrics", "127.0.0.1:0"]).metrics, {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assert.deepEqual(parseServerArgs(["--metrics", "[::1]:3007"]).metrics, {
+    hostname: "::1",
+    port: 3007,
+  });
+  assert.deepEqual(parseServerArgs(["--metrics", "127.0.0.1:0"]).options, {}, "not serve()'s");
+});
+
+Deno.test("parseServerArgs() reads --tls, and --tls-cert with --tls-key (which imply it)", () => {
+  assert.equal(parseServerArgs([]).tls, undefined);
+  assert.deepEqual(parseServerArgs(["--tls"]).tls, {});
+  assert.deepEqual(parseServerArgs(["--tls-cert", "c.pem", "--tls-key", "k.pem"]).tls, {
+    files: { certFile: "c.pem", keyFile: "k.pem" },
+  });
+  assert.deepEqual(parseServerArgs(["--tls", "--tls-cert", "-", "--tls-key", "-"]).tls, {
+    files: { certFile: "-", keyFile: "-" },
+  });
+  for (const args of [["--tls-cert", "c.pem"], ["--tls", "--tls-key", "k.pem"]]) {
+    assertUsageThrows(
+      () => parseServerArgs(args),
+      /^Give --tls-cert and --tls-key together \(one file or - may hold both\)$/,
+    );
+  }
 });

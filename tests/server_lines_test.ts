@@ -3,10 +3,12 @@ import {
   formatAcceptError,
   formatClose,
   formatListening,
+  formatMetricsListening,
   formatReject,
   formatServerSummary,
   formatStats,
   formatStopping,
+  formatTlsReady,
 } from "../cli/server_lines.ts";
 
 const v4 = (port: number): Deno.NetAddr => ({ transport: "tcp", hostname: "127.0.0.1", port });
@@ -18,6 +20,18 @@ Deno.test("formatListening() is the ready line scripts wait for, IPv6 in bracket
   assert.equal(
     formatListening(v6(3005), true),
     '{"event":"listening","host":"::1","port":3005}',
+  );
+});
+
+Deno.test("formatMetricsListening() names the metrics address after the listening line", () => {
+  assert.equal(
+    formatMetricsListening(v4(43027), false),
+    "echoprobe server metrics on 127.0.0.1:43027",
+  );
+  assert.equal(formatMetricsListening(v6(3007), false), "echoprobe server metrics on [::1]:3007");
+  assert.equal(
+    formatMetricsListening(v4(43027), true),
+    '{"event":"metrics","host":"127.0.0.1","port":43027}',
   );
 });
 
@@ -87,6 +101,10 @@ Deno.test("formatAcceptError() and formatStopping() as text and JSON", () => {
 });
 
 Deno.test("formatStats() gives totals, rates since the last snapshot and memory in KiB", () => {
+  const reasons = {
+    rejectedBy: { "max-connections": 0, "max-per-ip": 0, "not-allowed": 0 },
+    closedBy: { eof: 0, timeout: 0, reset: 0, error: 0, shutdown: 0, limit: 0 },
+  };
   const previous = {
     connections: 4,
     rejected: 0,
@@ -94,8 +112,10 @@ Deno.test("formatStats() gives totals, rates since the last snapshot and memory 
     bytes: 25_000,
     active: 2,
     inFlight: 0,
+    ...reasons,
   };
   const now = {
+    ...reasons,
     connections: 6,
     rejected: 1,
     records: 300,
@@ -125,5 +145,25 @@ Deno.test("formatServerSummary() is the server's last line, the dropped log line
   assert.equal(
     formatServerSummary(summary, true),
     '{"event":"summary","connections":1000,"rejected":2,"records":1000,"bytes":250000,"logDropped":7}',
+  );
+});
+
+Deno.test("formatTlsReady() gives the certificate's fingerprint and end, after the listening line", () => {
+  const certificate = {
+    sha256: "3B:A9:39",
+    notAfter: new Date("2027-11-30T08:30:49.870Z"),
+    selfSigned: true,
+  };
+  assert.equal(
+    formatTlsReady(certificate, false),
+    "echoprobe server tls: certificate sha256=3B:A9:39 expires 2027-11-30T08:30:49Z (self-signed, made at start-up)",
+  );
+  assert.equal(
+    formatTlsReady({ ...certificate, selfSigned: false }, false),
+    "echoprobe server tls: certificate sha256=3B:A9:39 expires 2027-11-30T08:30:49Z",
+  );
+  assert.equal(
+    formatTlsReady(certificate, true),
+    '{"event":"tls","sha256":"3B:A9:39","notAfter":"2027-11-30T08:30:49Z","selfSigned":true}',
   );
 });

@@ -147,6 +147,42 @@ Deno.test("serve() closes a stalled client at the timeout, with reason timeout",
   assert.ok(waited >= 150, `closed after ${waited} ms`);
 });
 
+Deno.test("stats() counts closed connections by reason and rejected ones by rule", async () => {
+  const { server, nthClose } = startServer({ timeoutMs: 200, maxConnections: 1 });
+  await using _ = server;
+  const port = server.addr.port;
+  {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(record(1));
+    assert.deepEqual(await readRecord(conn, 250), record(1));
+    await conn.closeWrite();
+    await drain(conn);
+    assert.equal((await nthClose(1)).reason, "eof");
+  }
+  using stalled = await Deno.connect({ hostname: "127.0.0.1", port });
+  await stalled.write(record(2, 10)); // part of a record, then nothing: a timeout
+  await waitFor(() => server.inFlightConnections === 1, "the server to read the 10 bytes");
+  {
+    using extra = await Deno.connect({ hostname: "127.0.0.1", port });
+    await drain(extra); // closed at accept: one connection at most
+  }
+  await drain(stalled);
+  assert.equal((await nthClose(2)).reason, "timeout");
+  const stats = server.stats();
+  assert.deepEqual(stats.closedBy, {
+    eof: 1,
+    timeout: 1,
+    reset: 0,
+    error: 0,
+    shutdown: 0,
+    limit: 0,
+  });
+  assert.deepEqual(stats.rejectedBy, { "max-connections": 1, "max-per-ip": 0, "not-allowed": 0 });
+  assert.equal(stats.rejected, 1);
+  stats.closedBy.eof = 100;
+  assert.equal(server.stats().closedBy.eof, 1, "stats() gives a copy");
+});
+
 Deno.test("serve() times out only the stalled connection, not a busy one", async () => {
   const { server, nthClose } = startServer({ timeoutMs: 200 });
   await using _ = server;

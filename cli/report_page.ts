@@ -1,0 +1,216 @@
+/**
+ * The page of `echoprobe report`: one self-contained HTML document (inline CSS and
+ * SVG, no script, nothing fetched; its Content-Security-Policy forbids fetching) with
+ * a header per run, the charts, and the summary and error tables.
+ *
+ * @module
+ */
+
+import { type ChartRun, latencyChart, percentileChart, throughputChart } from "./report_charts.ts";
+import { runFigures, summaryNumber } from "./report_figures.ts";
+import type { ReadResult, Run } from "./report_input.ts";
+import { codeColour, escapeHtml, formatLatency, formatSpan, runColour } from "./report_svg.ts";
+
+/** What the page says beyond the runs. */
+export interface PageOptions {
+  /** The page's title; by default `echoprobe report: ` and the targets. */
+  title?: string | undefined;
+  /** echoprobe's version, for the footer. */
+  version: string;
+}
+
+/** A wall-clock time as the page shows it: UTC, to the second. */
+function formatWhen(epochMs: number): string {
+  if (Number.isNaN(epochMs)) return "unknown";
+  return `${new Date(epochMs).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** How the page names a run: its target and start time. */
+function runLabel(run: Run): string {
+  const time = Number.isNaN(run.startedAt)
+    ? ""
+    : `, ${new Date(run.startedAt).toISOString().slice(11, 19)}`;
+  return `${run.target}${time}`;
+}
+
+function mode(run: Run): string {
+  const protocol = (run.protocol ?? "tcp").toUpperCase();
+  if (run.kind === "load") {
+    const loops = summaryNumber(run, "concurrency");
+    const rate = summaryNumber(run, "rate");
+    return `${protocol} load${Number.isNaN(loops) ? "" : `, ${loops} loops`}${
+      Number.isNaN(rate) ? "" : `, ${rate}/s scheduled`
+    }`;
+  }
+  if (run.reused === undefined) return `${protocol} ping`;
+  return `${protocol} ping, ${run.reused ? "one kept connection" : "a new connection per probe"}`;
+}
+
+function settings(run: Run, chart: ChartRun): string {
+  const { figures } = chart;
+  const words: string[] = [];
+  if (run.kind === "ping") {
+    words.push(`${figures.probes} probes`);
+    const gaps = run.atMs.slice(1).map((at, i) => at - run.atMs[i]!).sort((a, b) => a - b);
+    const gap = gaps[Math.floor(gaps.length / 2)];
+    if (gap !== undefined) words.push(`interval ≈ ${formatSpan(gap)} (median)`);
+  }
+  const bytes = summaryNumber(run, "bytes");
+  const size = run.size ?? (figures.ok > 0 ? Math.round(bytes / figures.ok) : NaN);
+  if (Number.isFinite(size)) words.push(`${size} bytes per probe`);
+  const seed = summaryNumber(run, "seed");
+  if (!Number.isNaN(seed)) words.push(`seed ${seed}`);
+  return words.join(", ");
+}
+
+function swatch(colour: string): string {
+  return `<span class="swatch" style="background:${colour}"></span>`;
+}
+
+function table(head: string[], rows: string[][], className: string): string {
+  const cells = (row: string[], tag: string) =>
+    `<tr>${row.map((cell) => `<${tag}>${cell}</${tag}>`).join("")}</tr>`;
+  return `<table class="${className}"><thead>${cells(head, "th")}</thead><tbody>${
+    rows.map((row) => cells(row, "td")).join("")
+  }</tbody></table>`;
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:1040px;padding:0 12px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px}
+p.note{color:#555;margin:4px 0}
+table{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums}
+th,td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}
+table.figures td:not(:first-child),table.figures th:not(:first-child){text-align:right}
+.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+svg.chart{display:block;max-width:100%;height:auto;font:11px system-ui,sans-serif}
+.grid{stroke:#e6e6e6}.domain{stroke:#888}.tick,.lane{fill:#555}.axis-title{fill:#333;font-size:12px}
+.loss{fill:#d62728}.band{stroke:none;fill-opacity:.16}.p50{fill:none;stroke-width:1.5}
+.pct,.tput{fill:none;stroke-width:2}.tputfail{fill:none;stroke-width:1.5;stroke-dasharray:5 3}
+.legend span{margin-right:16px;white-space:nowrap}
+`;
+
+function runStyles(count: number, codes: readonly string[]): string {
+  const rules: string[] = [];
+  for (let r = 0; r < count; r++) {
+    const colour = runColour(r);
+    rules.push(
+      `.pt.r${r},.pctpt.r${r},.band.r${r}{fill:${colour}}`,
+      `.p50.r${r},.pct.r${r},.tput.r${r},.tputfail.r${r}{stroke:${colour}}`,
+    );
+  }
+  codes.forEach((code, k) => rules.push(`.fail.k${k}{fill:${codeColour(code, k)}}`));
+  return rules.join("\n");
+}
+
+function skippedNote(read: ReadResult): string {
+  const { notJson, firstNotJson, unknown, invalid } = read.skipped;
+  const notes: string[] = [];
+  if (notJson > 0) {
+    notes.push(`${notJson} lines that are not JSON (the first: line ${firstNotJson})`);
+  }
+  const types = Object.entries(unknown);
+  if (types.length > 0) {
+    notes.push(
+      `${types.reduce((sum, [, n]) => sum + n, 0)} objects of types the report does not draw (${
+        types.map(([type, n]) => `${type} ×${n}`).join(", ")
+      })`,
+    );
+  }
+  if (invalid > 0) notes.push(`${invalid} objects without the fields the report needs`);
+  return notes.length ? `Passed over: ${notes.join("; ")}.` : "";
+}
+
+/**
+ * Renders the page for the runs read.
+ *
+ * @param read The runs and what was passed over.
+ * @param options The title and the version.
+ * @returns The HTML document.
+ */
+export function renderPage(read: ReadResult, options: PageOptions): string {
+  const codes: string[] = [];
+  const charts: ChartRun[] = read.runs.map((run) => {
+    const figures = runFigures(run);
+    for (const code of [...run.codes, ...Object.keys(figures.errors)]) {
+      if (!codes.includes(code)) codes.push(code);
+    }
+    return {
+      run,
+      figures,
+      label: runLabel(run),
+      codeIndex: run.codes.map((code) => codes.indexOf(code)),
+    };
+  });
+  const targets = [...new Set(read.runs.map((run) => run.target))];
+  const title = options.title ?? `echoprobe report: ${targets.join(", ")}`;
+  const header = table(
+    ["run", "target", "address", "mode", "started", "duration", "settings"],
+    charts.map((chart, r) => [
+      `${swatch(runColour(r))}${r + 1}`,
+      escapeHtml(chart.run.target),
+      escapeHtml(chart.run.address ?? "-"),
+      escapeHtml(mode(chart.run)),
+      formatWhen(chart.run.startedAt),
+      formatSpan(chart.figures.durationMs),
+      escapeHtml(settings(chart.run, chart)),
+    ]),
+    "runs",
+  );
+  const summary = table(
+    ["run", "probes", "ok", "failed", "loss", "min", "p50", "p90", "p99", "p99.9", "max"],
+    charts.map(({ figures }, r) => {
+      const failed = figures.probes - figures.ok;
+      const loss = figures.probes ? (100 * failed) / figures.probes : 0;
+      return [
+        `${swatch(runColour(r))}${r + 1}`,
+        String(figures.probes),
+        String(figures.ok),
+        String(failed),
+        `${Number(loss.toFixed(2))}%`,
+        ...[figures.minMs, figures.p50Ms, figures.p90Ms, figures.p99Ms, figures.p999Ms]
+          .map(formatLatency),
+        formatLatency(figures.maxMs),
+      ];
+    }),
+    "figures",
+  );
+  const errorRows = codes.map((code, k) => [
+    `${swatch(codeColour(code, k))}${escapeHtml(code)}`,
+    ...charts.map(({ figures }) => String(figures.errors[code] ?? 0)),
+    escapeHtml(charts.map(({ run }) => run.messages.get(code)).find(Boolean) ?? ""),
+  ]);
+  const errors = codes.length
+    ? table(["code", ...charts.map((_, r) => `run ${r + 1}`), "first message"], errorRows, "errors")
+    : `<p class="note">No failures.</p>`;
+  const legend = codes.length
+    ? `<p class="legend">Failure marks above the plot, a lane per run: ${
+      codes.map((code, k) => `<span>${swatch(codeColour(code, k))}${escapeHtml(code)}</span>`)
+        .join("")
+    }</p>`
+    : "";
+  const throughput = throughputChart(charts);
+  const skipped = skippedNote(read);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}${runStyles(charts.length, codes)}</style></head>
+<body>
+<header><h1>${escapeHtml(title)}</h1>
+<p class="note">${read.runs.length} run${read.runs.length === 1 ? "" : "s"} from ${
+    read.lines.toLocaleString("en-US")
+  } lines. Times are from each run's start; points are probes (at most the fastest and the slowest per pixel), bands span p50 to p99 of each window, shading marks loss.</p>
+${header}</header>
+<section><h2>Latency over time</h2>${legend}${latencyChart(charts)}</section>
+<section><h2>Latency by percentile</h2>${percentileChart(charts)}</section>
+${throughput ? `<section><h2>Throughput</h2>${throughput}</section>` : ""}
+<section><h2>Summary</h2>${summary}<p class="note">Latency in milliseconds.</p></section>
+<section><h2>Errors</h2>${errors}</section>
+<footer><p class="note">${escapeHtml(skipped)} Made by echoprobe ${
+    escapeHtml(options.version)
+  } report.</p></footer>
+</body></html>
+`;
+}

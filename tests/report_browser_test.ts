@@ -1,0 +1,115 @@
+/**
+ * The report in a real browser: real client runs piped into `echoprobe report`, the
+ * page opened by headless Chromium off the network (scripts/chromium.ts), its DOM and
+ * console checked, and its screenshot decoded and checked for what was drawn.
+ */
+import assert from "node:assert/strict";
+import { removeDir, runChromium, screenshot, tempDir } from "../scripts/chromium.ts";
+import { CliServer, closedPort, hasCommand, MAIN, runCli } from "./helpers.ts";
+import { countColour, decodePng } from "./png.ts";
+
+const chromium = Deno.env.get("CHROMIUM") ?? "chromium";
+// A developer without Chromium sees the test skipped, and why; CI must have it.
+const skip = !hasCommand(chromium) && !Deno.env.get("CI");
+if (skip) {
+  // deno-lint-ignore no-console -- a skipped test says why, where it is counted
+  console.log(`skipped: report browser test: no "${chromium}" on the PATH (.ci/run installs it)`);
+}
+
+/**
+ * `echoprobe report > PAGE` with `input` on standard input, as a user runs it (the
+ * shell writes the page: the report, and this test, need no write permission).
+ */
+async function reportToFile(
+  input: string,
+  page: string,
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$0" run "$1" report > "$2"', Deno.execPath(), MAIN, page],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [output] = await Promise.all([
+    child.output(),
+    writer.write(new TextEncoder().encode(input)).then(() => writer.close()),
+  ]);
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+/** The JSON lines of a client run, which must exit with `code`. */
+async function clientLines(args: string[], code: number): Promise<string> {
+  const output = await runCli(["client", ...args, "--json"]);
+  assert.equal(output.code, code, output.stderr);
+  return output.stdout;
+}
+
+Deno.test({
+  name:
+    "report: a real page in headless Chromium draws every probe, failure and axis, fetches nothing",
+  ignore: skip,
+  async fn() {
+    await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0"]);
+    const target = `127.0.0.1:${server.port}`;
+    const refusedTarget = `127.0.0.1:${closedPort()}`;
+    // Three runs in one input: a ping run, a run against a closed port, a load run.
+    const ping = await clientLines([target, "-c", "120", "-i", "10ms"], 0);
+    const refused = await clientLines([refusedTarget, "-c", "25", "-i", "10ms"], 1);
+    const load = await clientLines([target, "-n", "2", "--reuse", "-d", "1500ms"], 0);
+    const dir = tempDir("echoprobe-report-");
+    try {
+      const page = `${dir}/run.html`;
+      const report = await reportToFile(ping + refused + load, page);
+      assert.equal(report.code, 0, report.stderr);
+      assert.equal(report.stderr, "");
+      const url = `file://${page}`;
+
+      const { stdout: dom, console: messages } = await runChromium(url, ["--dump-dom"]);
+      assert.deepEqual(messages, [], "no console messages (a blocked fetch would be one)");
+      const count = (pattern: RegExp) => dom.match(pattern)?.length ?? 0;
+      const okProbes = ping.split("\n").filter((line) => line.includes('"ok":true')).length;
+      assert.equal(okProbes, 120);
+      // 10 ms apart on a plot of about 1.5 s: every probe has its own pixel column.
+      assert.equal(count(/<circle class="pt r0"/g), okProbes, "a point per probe");
+      assert.equal(count(/<circle class="pt r1"/g), 0);
+      assert.equal(count(/<rect class="fail k0"[^>]*data-code="refused"/g), 25, "a mark each");
+      assert.equal(count(/<path class="tput r2"/g), 1, "the load run's throughput");
+      assert.equal(count(/<svg class="chart"/g), 3);
+      for (
+        const label of [
+          "seconds since the run's start",
+          "latency (ms, log scale)",
+          "percentile (log scale of 1 / (1 - percentile))",
+          "probes per second",
+        ]
+      ) {
+        assert.ok(dom.includes(`>${label}</text>`), label);
+      }
+      for (const text of [target, refusedTarget, "TCP load, 2 loops", "Connection refused"]) {
+        assert.ok(dom.includes(text), text);
+      }
+
+      const png = `${dir}/run.png`;
+      const shot = await screenshot(url, png, [1080, 1400]);
+      assert.deepEqual(shot.console, []);
+      const image = await decodePng(await Deno.readFile(png));
+      assert.deepEqual([image.width, image.height], [1080, 1400]);
+      const pixels = image.width * image.height;
+      const background = countColour(image, [255, 255, 255], 0);
+      assert.ok(pixels - background > pixels * 0.05, `${pixels - background} pixels drawn`);
+      // The first run's points and band (#0072b2), the refusals' marks (#9467bd), the
+      // load run's lines (#009e73): each colour is on the screen.
+      assert.ok(countColour(image, [0x00, 0x72, 0xb2]) > 500, "run 1 is drawn");
+      assert.ok(countColour(image, [0x94, 0x67, 0xbd]) > 100, "refusals are marked");
+      assert.ok(countColour(image, [0x00, 0x9e, 0x73]) > 500, "the load run is drawn");
+      const keep = Deno.env.get("REPORT_SCREENSHOT");
+      if (keep) {
+        assert.ok((await new Deno.Command("cp", { args: [png, keep] }).output()).success);
+      }
+    } finally {
+      removeDir(dir);
+    }
+  },
+});
