@@ -7,6 +7,7 @@
 
 import type { ServerPlan } from "../server.ts";
 import { serve } from "../lib/server.ts";
+import type { UdpServerStats } from "../lib/udp_server.ts";
 import { AcceptErrorLog } from "./accept_errors.ts";
 import { EXIT } from "./exit.ts";
 import { ServerOutput } from "./server_output.ts";
@@ -30,6 +31,8 @@ export interface BesideUdp {
   output: ServerOutput;
   /** Called right after the listening line: UDP writes its own then. */
   onListening: () => void;
+  /** The UDP server's stats, for `--metrics`. */
+  udpStats: () => UdpServerStats;
 }
 
 /**
@@ -70,6 +73,7 @@ export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<numb
     try {
       metrics = metricsModule.serveMetrics(plan.metrics, {
         stats: () => server.stats(),
+        ...(udp ? { udpStats: udp.udpStats } : {}),
         accepting: () => !stop.signal.aborted,
         logLinesDropped: () => output.logDropped,
         log: logLine,

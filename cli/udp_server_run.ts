@@ -12,6 +12,7 @@ import { EchoError } from "../lib/errors.ts";
 import { serveUdp, type UdpEchoServer } from "../lib/udp_server.ts";
 import { checkUnstableNet, EXIT } from "./exit.ts";
 import { ServerOutput } from "./server_output.ts";
+import { formatMetricsListening } from "./server_lines.ts";
 import { runServer } from "./server_run.ts";
 import { onSignals } from "./signals.ts";
 import type { UdpServerPlan } from "./udp_server_plan.ts";
@@ -44,6 +45,8 @@ export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promis
   // One output for UDP and TCP: their lines in one order, their drops in one count.
   using output = new ServerOutput();
   const logJson = plan.log === "json";
+  // With --tcp the TCP run serves the metrics of both; UDP alone serves its own.
+  const metricsModule = plan.metrics && !udp.tcp && await import("./server_metrics.ts");
   for (let tries = 1;; tries++) {
     const stop = new AbortController();
     const server = serveUdp({
@@ -56,6 +59,7 @@ export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promis
       listening = true;
       output.results.write(formatUdpListening(server.addr, plan.json));
     };
+    let metrics: Deno.HttpServer<Deno.NetAddr> | undefined;
     try {
       using logs = new UdpLogs(server, plan, udp, output);
       // SIGHUP is a closed terminal: a stop as for SIGTERM.
@@ -64,10 +68,19 @@ export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promis
       if (udp.tcp) {
         code = await runServer(
           { ...plan, options: { ...plan.options, port: server.addr.port } },
-          { output, onListening: ready },
+          { output, onListening: ready, udpStats: () => server.stats() },
         );
       } else {
+        if (plan.metrics && metricsModule) {
+          metrics = metricsModule.serveMetrics(plan.metrics, {
+            udpStats: () => server.stats(),
+            accepting: () => !stop.signal.aborted,
+            logLinesDropped: () => output.logDropped,
+            log: (line) => output.logs.write(line),
+          });
+        }
         ready();
+        if (metrics) output.results.write(formatMetricsListening(metrics.addr, plan.json));
       }
       const summary = await server.finished;
       logs.flush();
@@ -77,9 +90,11 @@ export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promis
     } catch (error) {
       await server.close();
       // `--port 0`: UDP took a free port whose TCP side another program holds.
-      const picked = (udp.options.port ?? DEFAULTS.port) === 0;
+      const picked = udp.tcp && (udp.options.port ?? DEFAULTS.port) === 0;
       if (!listening && picked && tries < PORT_TRIES && isAddressInUse(error)) continue;
       throw error;
+    } finally {
+      await metrics?.shutdown();
     }
   }
 }
