@@ -35,7 +35,10 @@ export interface ConnectionInfo {
   durationMs: number;
   /** Why it closed. */
   reason: CloseReason;
-  /** The failure, when `reason` is `reset` or `error`. */
+  /**
+   * The failure, when `reason` is `reset` or `error`; with `shutdown`, a TLS session's
+   * close_notify that failed as a stopping server drained it.
+   */
   error?: Error;
 }
 

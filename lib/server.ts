@@ -11,6 +11,7 @@ import { BufferPool } from "./buffers.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { DeadlineTimer, defaultResolutionMs } from "./deadline.ts";
 import { delay } from "./delay.ts";
+import { Drain } from "./drain.ts";
 import {
   type CloseReason,
   closeReason,
@@ -23,21 +24,12 @@ import {
 import { isReset } from "./errors.ts";
 import { listenTcp } from "./listen.ts";
 import type { EchoServer, ServeOptions, ServerStats, ServerSummary } from "./serve_options.ts";
+import type { TlsStream } from "./tls_stream.ts";
 
 export type { EchoServer, ServeOptions, ServerStats, ServerSummary };
 
 /** Pause after a failed accept (such as too many open files) before the next one. */
 const ACCEPT_RETRY_MS = 100;
-/**
- * How often a stopping server looks for connections with nothing left to echo. Deno
- * has no FIONREAD to ask the kernel what waits in a socket, so a read tells: bytes
- * already waiting complete a pending read within a turn of the event loop (well
- * under a millisecond), so a connection with no partial record whose read stayed
- * pending from one check to the next had nothing waiting, and is closed (25 to 50 ms
- * after the stop, for a connection that sends nothing more). Bytes that keep
- * arriving keep it open, up to the grace period.
- */
-const DRAIN_CHECK_MS = 25;
 
 /**
  * Starts an echo server.
@@ -95,9 +87,13 @@ class Server implements EchoServer {
   readonly #stopping = new AbortController();
   #accepting = true;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
-  #drainTimer: ReturnType<typeof setInterval> | undefined;
-  /** `reads` of each connection at the last drain check. */
-  readonly #readsAtCheck = new WeakMap<EchoConnection, number>();
+  /** TLS sessions, ended with close_notify by the drain. */
+  readonly #sessions = new WeakMap<EchoConnection, TlsStream>();
+  /** Closes connections with nothing left to echo, once the server is stopping. */
+  readonly #drain = new Drain(
+    this.#active,
+    (connection) => this.#sessions.get(connection)?.finish(),
+  );
   #resolveFinished!: (summary: ServerSummary) => void;
 
   constructor(options: ServeOptions) {
@@ -160,8 +156,7 @@ class Server implements EchoServer {
         () => this.close(),
         this.#options.graceMs ?? DEFAULTS.graceMs,
       );
-      this.#closeDrained();
-      this.#drainTimer = setInterval(() => this.#closeDrained(), DRAIN_CHECK_MS);
+      this.#drain.start();
     }
     return this.finished;
   }
@@ -177,20 +172,6 @@ class Server implements EchoServer {
   }
 
   readonly #onSignal = () => this.shutdown();
-
-  /**
-   * Closes the connections that have echoed all they were sent: no partial record,
-   * and a read pending since the last check (see `DRAIN_CHECK_MS`).
-   */
-  #closeDrained(): void {
-    for (const connection of this.#active) {
-      if (connection.idle && this.#readsAtCheck.get(connection) === connection.reads) {
-        connection.deadline.abort(SHUTDOWN_REASON);
-      } else {
-        this.#readsAtCheck.set(connection, connection.reads);
-      }
-    }
-  }
 
   /** @returns `true` the first time, when it did stop accepting. */
   #stopAccepting(): boolean {
@@ -237,6 +218,7 @@ class Server implements EchoServer {
     // TLS (lib/tls_server.ts): a session over the socket; its handshake is the first read's.
     const session = this.#options.tls?.accept(conn);
     const connection = new EchoConnection(session ?? conn, deadline);
+    if (session) this.#sessions.set(connection, session);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
     const { signal } = deadline;
     // Accepted while the server starts stopping, it is drained like the others.
@@ -251,12 +233,20 @@ class Server implements EchoServer {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
-      // TLS: close_notify before the socket closes, still under the deadline.
-      if (session && !signal.aborted) await session.finish();
+      // TLS: close_notify before the socket closes, still under the deadline; one the
+      // drain ended has had its own.
+      if (session && !signal.aborted && !this.#drain.ended(connection)) await session.finish();
       deadline[Symbol.dispose]();
       if (!signal.aborted) conn.close();
       this.#active.delete(connection);
       this.#admission.leave(conn.remoteAddr.hostname);
+    }
+    // However its loop ended meanwhile (the peer's end, a write after close_notify), a
+    // connection the drain ended was shut down.
+    const drained = this.#drain.ended(connection);
+    if (drained) {
+      reason = "shutdown";
+      failure = drained.error;
     }
     this.#closedBy[reason]++;
 
@@ -275,7 +265,7 @@ class Server implements EchoServer {
   #settleIfDone(): void {
     if (this.#accepting || this.#active.size > 0) return;
     clearTimeout(this.#graceTimer);
-    clearInterval(this.#drainTimer);
+    this.#drain[Symbol.dispose]();
     this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onSignal);
     this.#resolveFinished({ ...this.#totals });

@@ -429,3 +429,27 @@ Deno.test("serve() refuses a buffer budget smaller than one record", () => {
     RangeError,
   );
 });
+
+Deno.test("shutdown() counts each connection once by why it closed: drained or cut by the grace as shutdown, ended by its peer as eof", async () => {
+  const { server, nthClose } = startServer({ graceMs: 300 });
+  const port = server.addr.port;
+  using drained = await Deno.connect({ hostname: "127.0.0.1", port });
+  using ending = await Deno.connect({ hostname: "127.0.0.1", port });
+  using stuck = await Deno.connect({ hostname: "127.0.0.1", port });
+  await drained.write(record(60));
+  await readRecord(drained, 250);
+  await ending.write(record(61).subarray(0, 100));
+  await stuck.write(record(62).subarray(0, 100));
+  await waitFor(() => server.inFlightConnections === 2, "two partial records");
+  const stopped = server.shutdown();
+  assert.equal((await nthClose(1)).reason, "shutdown", "the idle one, drained");
+  await ending.closeWrite(); // its partial record is echoed, then it ends
+  assert.deepEqual(await readRecord(ending, 100), record(61).subarray(0, 100));
+  assert.equal((await nthClose(2)).reason, "eof");
+  assert.equal((await nthClose(3)).reason, "shutdown", "the partial record cut by the grace");
+  await stopped;
+  const { closedBy, rejectedBy } = server.stats();
+  assert.deepEqual(closedBy, { eof: 1, timeout: 0, reset: 0, error: 0, shutdown: 2, limit: 0 });
+  assert.deepEqual(rejectedBy, { "max-connections": 0, "max-per-ip": 0, "not-allowed": 0 });
+  for (const conn of [drained, ending, stuck]) await drain(conn);
+});
