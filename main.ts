@@ -7,6 +7,7 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { checkPermissions, EXIT, reportError, UsageError } from "./cli/exit.ts";
+import { writesPending } from "./cli/line_queue.ts";
 import { writeLog, writeText } from "./cli/output.ts";
 
 const HELP = `echoprobe ${denoJson.version}: a TCP echo server and a probe that checks the echo
@@ -78,5 +79,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  const code = await main(Deno.args);
+  // A server's write to a stdout or stderr that nobody reads never ends and would
+  // keep the process alive (cli/line_queue.ts): the lines are given up, so go.
+  if (writesPending()) Deno.exit(code);
+  Deno.exitCode = code;
 }

@@ -1,29 +1,19 @@
 /**
- * `echoprobe server`: its flags, flags to {@linkcode ServeOptions}, the server's
- * lines, signals.
+ * `echoprobe server`: its flags, and the entry that parses them into a plan
+ * (`cli/server_plan.ts`) and runs it (`cli/server_run.ts`, or `cli/udp_server_run.ts`
+ * with `--udp`).
  *
  * @module
  */
 
-import { type HostPort, parseHost, parseListenAddress } from "./lib/address.ts";
-import { parseCidr } from "./lib/cidr.ts";
-import { DEFAULTS, MAX_RECORD_SIZE } from "./lib/defaults.ts";
-import type { ServeOptions } from "./lib/serve_options.ts";
+import { DEFAULTS } from "./lib/defaults.ts";
 import { formatDuration } from "./lib/units.ts";
-import { EXIT, UsageError } from "./cli/exit.ts";
-import {
-  durationFlag,
-  type FlagTable,
-  flagValue,
-  given,
-  helpText,
-  integerFlag,
-  parseFlags,
-  sizeFlag,
-} from "./cli/flags.ts";
+import { EXIT } from "./cli/exit.ts";
+import { type FlagTable, helpText, parseFlags } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
-import { type UdpServerPlan, udpServerPlan } from "./cli/udp_server_plan.ts";
-import type { TlsFiles } from "./cli/tls_files.ts";
+import { type ServerPlan, serverPlan } from "./cli/server_plan.ts";
+
+export type { ServerPlan };
 
 /** The server's flags: the parser's options, `--help` and the completions. */
 export const SERVER_FLAGS = {
@@ -59,7 +49,7 @@ export const SERVER_FLAGS = {
     type: "string",
     value: "DURATION",
     shows: formatDuration(DEFAULTS.graceMs),
-    help: "On SIGINT/SIGTERM, let records in flight finish this long",
+    help: "On SIGINT/SIGTERM/SIGHUP, echo what was already sent for up to this long",
   },
   "max-connections": {
     type: "string",
@@ -77,6 +67,12 @@ export const SERVER_FLAGS = {
     multiple: true,
     value: "CIDR",
     help: "Accept only peers in this range; repeat for more (default: everyone)",
+  },
+  "buffer-budget": {
+    type: "string",
+    value: "BYTES",
+    shows: `${DEFAULTS.bufferBudget / 1024 / 1024}MiB`,
+    help: "Memory all connections may hold in grown buffers; more waits, unread",
   },
   "max-bytes": {
     type: "string",
@@ -164,7 +160,7 @@ const HELP = helpText(
     "sends it back; at end of stream it echoes the partial record, then closes.",
     'Prints "echoprobe server listening on HOST:PORT" on stdout when ready, one',
     "line per closed connection on stderr, and a summary on stdout when stopped",
-    "(SIGINT/SIGTERM: graceful; a second signal closes everything at once).",
+    "(SIGINT/SIGTERM/SIGHUP: graceful; a second signal closes everything at once).",
     'With --metrics, a second stdout line: "echoprobe server metrics on HOST:PORT".',
     "With --udp it echoes each datagram of at most --size bytes to its sender,",
     "except to reflector source ports (0, 7, 13, 19, 37, 53, 123, 161, 1900, 11211)",
@@ -183,26 +179,6 @@ const HELP = helpText(
   ],
 );
 
-/** What `echoprobe server` was asked to do. */
-export interface ServerPlan {
-  /** `--help`: print the help, run nothing. */
-  help: boolean;
-  /** What `serve()` gets: only what the flags set (the library applies its defaults). */
-  options: ServeOptions;
-  /** JSON results on stdout. */
-  json: boolean;
-  /** The form of the logs on stderr. */
-  log: "text" | "json" | "none";
-  /** Milliseconds between snapshots on stderr, or none. */
-  statsIntervalMs: number | undefined;
-  /** Where to serve the Prometheus metrics, or nowhere. */
-  metrics: Required<HostPort> | undefined;
-  /** `--udp`: serve UDP (alone, or beside TCP); left out when not asked for. */
-  udp?: UdpServerPlan;
-  /** TLS: `undefined` without it; `{}` for a certificate made at start-up, or the files. */
-  tls: { files?: TlsFiles } | undefined;
-}
-
 /**
  * Turns the server's arguments into a plan: a pure function, tested without a socket.
  *
@@ -212,61 +188,11 @@ export interface ServerPlan {
  */
 export function parseServerArgs(args: string[]): ServerPlan {
   const { values } = parseFlags("server", SERVER_FLAGS, args, false);
-  // --help wins over the values of the other flags.
-  if (values.help) {
-    return {
-      help: true,
-      options: {},
-      json: false,
-      log: "text",
-      statsIntervalMs: undefined,
-      metrics: undefined,
-      tls: undefined,
-    };
-  }
-  const options = given<ServeOptions>({
-    hostname: flagValue("host", values.host, parseHost),
-    port: integerFlag("port", values.port, 0, 65535),
-    recordSize: sizeFlag("size", values.size, MAX_RECORD_SIZE),
-    timeoutMs: durationFlag("timeout", values.timeout),
-    backlog: integerFlag("backlog", values.backlog, 1, 65535),
-    graceMs: durationFlag("grace", values.grace),
-    maxConnections: integerFlag("max-connections", values["max-connections"], 1, 1_000_000),
-    maxPerIp: integerFlag("max-per-ip", values["max-per-ip"], 1, 1_000_000),
-    allow: values.allow?.map((range) => flagValue("allow", range, parseCidr)!),
-    maxBytes: sizeFlag("max-bytes", values["max-bytes"], Number.MAX_SAFE_INTEGER),
-    maxDurationMs: durationFlag("max-duration", values["max-duration"]),
-    mode: values.stream ? "stream" : undefined,
-  });
-  const json = values.json === true;
-  const log = values.log ?? (json ? "json" : "text");
-  if (log !== "text" && log !== "json" && log !== "none") {
-    throw new UsageError(`Invalid --log "${log}": expected text, json or none`);
-  }
-  const udp = udpServerPlan(values, options);
-  return {
-    help: false,
-    options,
-    json,
-    log,
-    statsIntervalMs: durationFlag("stats-interval", values["stats-interval"]),
-    metrics: flagValue("metrics", values.metrics, parseListenAddress),
-    ...(udp ? { udp } : {}),
-    tls: tlsPlan(values["tls"], values["tls-cert"], values["tls-key"]),
-  };
-}
-
-/** `--tls`, `--tls-cert`, `--tls-key`: the files imply `--tls`, and go together. */
-function tlsPlan(tls: boolean | undefined, certFile?: string, keyFile?: string) {
-  if (certFile !== undefined && keyFile !== undefined) return { files: { certFile, keyFile } };
-  if (certFile !== undefined || keyFile !== undefined) {
-    throw new UsageError("Give --tls-cert and --tls-key together (one file or - may hold both)");
-  }
-  return tls ? {} : undefined;
+  return serverPlan(values);
 }
 
 /**
- * Runs `echoprobe server` until SIGINT or SIGTERM.
+ * Runs `echoprobe server` until SIGINT, SIGTERM or SIGHUP.
  *
  * @param args The arguments after `server`.
  * @returns The exit code: 0 after a stop by signal.

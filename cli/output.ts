@@ -1,6 +1,7 @@
 /**
- * The one place that writes to stdout and stderr: result lines, text, logs, the
- * progress line, and the batched log of a running server.
+ * Synchronous writes to stdout and stderr: result lines, text, logs and the progress
+ * line of a one-shot command, which may wait for its output. A running server writes
+ * through cli/line_queue.ts instead, which never waits.
  *
  * @module
  */
@@ -55,49 +56,4 @@ export function writeProgress(text: string): void {
  */
 export function writeLog(line: string): void {
   writeAllSync(Deno.stderr, `${line}\n`);
-}
-
-/** How long a batched log line may wait before it is written. */
-const LOG_FLUSH_MS = 100;
-/** Batched log text that is written at once, without waiting for the flush timer. */
-const LOG_FLUSH_BYTES = 64 * 1024;
-
-/**
- * Log lines for stderr, written in batches: one write per `LOG_FLUSH_MS` (or per
- * 64 KiB) instead of one per line, so a server closing thousands of connections a
- * second does not spend a write on each. Lines keep their order; dispose of it (or
- * {@linkcode LogBatch.flush}) to write what waits.
- */
-export class LogBatch implements Disposable {
-  #lines: string[] = [];
-  #bytes = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #flush = () => this.flush();
-
-  /**
-   * Adds a line; it is written within `LOG_FLUSH_MS`.
-   *
-   * @param line One line, without the newline.
-   */
-  write(line: string): void {
-    this.#lines.push(line);
-    this.#bytes += line.length + 1;
-    if (this.#bytes >= LOG_FLUSH_BYTES) this.flush();
-    else this.#timer ??= setTimeout(this.#flush, LOG_FLUSH_MS);
-  }
-
-  /** Writes the waiting lines now. */
-  flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#lines.length === 0) return;
-    const text = `${this.#lines.join("\n")}\n`;
-    this.#lines = [];
-    this.#bytes = 0;
-    writeAllSync(Deno.stderr, text);
-  }
-
-  [Symbol.dispose](): void {
-    this.flush();
-  }
 }

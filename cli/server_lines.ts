@@ -96,16 +96,18 @@ export function formatReject(info: RejectInfo, json: boolean): string {
 }
 
 /**
- * The log line of a failed accept.
+ * The log line of failed accepts of one kind (see cli/accept_errors.ts).
  *
- * @param error What the accept threw.
+ * @param error What the (latest) accept threw.
  * @param json A JSON object instead of text.
- * @returns `accept failed: MESSAGE`, or the JSON event.
+ * @param count How many failures the line stands for.
+ * @returns `accept failed: MESSAGE`, `accept failed N times: MESSAGE`, or the JSON event.
  */
-export function formatAcceptError(error: Error, json: boolean): string {
-  return json
-    ? JSON.stringify({ event: "accept-error", error: error.message })
-    : `accept failed: ${error.message}`;
+export function formatAcceptError(error: Error, json: boolean, count = 1): string {
+  if (json) return JSON.stringify({ event: "accept-error", error: error.message, count });
+  return count === 1
+    ? `accept failed: ${error.message}`
+    : `accept failed ${count} times: ${error.message}`;
 }
 
 /**
@@ -121,19 +123,26 @@ export function formatStopping(active: number, json: boolean): string {
     : `echoprobe server stopping: ${active} connections open`;
 }
 
+/** Lines the server could not write: see cli/line_queue.ts. */
+export interface LogCounts {
+  /** Log lines (stderr) dropped: beyond the buffer, or lost with a closed stderr. */
+  logDropped: number;
+}
+
 /**
- * The periodic snapshot of a server: open connections, totals, rates since the last one.
+ * The periodic snapshot of a server: open connections, totals, rates since the last
+ * one, memory, and the log lines dropped so far.
  *
- * @param stats The server's stats now.
+ * @param stats The server's stats now, and the log lines dropped so far.
  * @param previous Its stats at the last snapshot.
  * @param elapsedMs Milliseconds since the last snapshot.
  * @param memory The process's memory now, as `Deno.memoryUsage()` gives it.
  * @param json A JSON object instead of text.
  * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X
- *   bytes_s=Y rss_kib=N heap_kib=N`.
+ *   bytes_s=Y rss_kib=N heap_kib=N log_dropped=N`, or the JSON event (`logDropped`).
  */
 export function formatStats(
-  stats: ServerStats,
+  stats: ServerStats & LogCounts,
   previous: ServerStats,
   elapsedMs: number,
   memory: { rss: number; heapUsed: number },
@@ -153,19 +162,24 @@ export function formatStats(
     rss_kib: Math.round(memory.rss / 1024),
     heap_kib: Math.round(memory.heapUsed / 1024),
   };
-  if (json) return JSON.stringify({ event: "stats", ...fields });
-  return `stats ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
+  if (json) return JSON.stringify({ event: "stats", ...fields, logDropped: stats.logDropped });
+  return `stats ${
+    Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")
+  } log_dropped=${stats.logDropped}`;
 }
 
 /**
- * The server's last line: its totals.
+ * The server's last line: its totals, and the log lines it dropped.
  *
- * @param summary The totals.
+ * @param summary The totals, and the log lines dropped.
  * @param json A JSON object instead of text.
- * @returns `echoprobe server stopped: connections=N rejected=N records=N bytes=N`, or JSON.
+ * @returns `echoprobe server stopped: connections=N rejected=N records=N bytes=N
+ *   log_dropped=N`, or the JSON event (`logDropped`).
  */
-export function formatServerSummary(summary: ServerSummary, json: boolean): string {
-  const { connections, rejected, records, bytes } = summary;
-  if (json) return JSON.stringify({ event: "summary", connections, rejected, records, bytes });
-  return `echoprobe server stopped: connections=${connections} rejected=${rejected} records=${records} bytes=${bytes}`;
+export function formatServerSummary(summary: ServerSummary & LogCounts, json: boolean): string {
+  const { connections, rejected, records, bytes, logDropped } = summary;
+  if (json) {
+    return JSON.stringify({ event: "summary", connections, rejected, records, bytes, logDropped });
+  }
+  return `echoprobe server stopped: connections=${connections} rejected=${rejected} records=${records} bytes=${bytes} log_dropped=${logDropped}`;
 }

@@ -1,12 +1,14 @@
 /**
  * `echoprobe server --metrics HOST:PORT`: the server's counters in the Prometheus
- * text format on a second listener (HTTP `/metrics`), and `/healthz` while it accepts.
+ * text format on a second listener (HTTP `/metrics`), and `/healthz` while it accepts;
+ * TCP's, UDP's (`--udp`), or both.
  *
  * @module
  */
 
 import { listenError } from "../lib/listen.ts";
 import type { ServerStats } from "../lib/serve_options.ts";
+import type { UdpServerStats } from "../lib/udp_server.ts";
 import {
   buildInfoFamily,
   type MetricFamily,
@@ -17,8 +19,10 @@ import {
 
 /** Where the metrics come from: read on each scrape. */
 export interface ServerMetricsSource {
-  /** The server's totals and what it holds now. */
-  stats(): ServerStats;
+  /** The TCP server's totals and what it holds now; none with `--udp` alone. */
+  stats?: () => ServerStats;
+  /** The UDP server's totals and what it tracks now, where one runs (`--udp`). */
+  udpStats?: () => UdpServerStats;
   /** Whether it accepts connections (not stopping). */
   accepting(): boolean;
   /** Log lines dropped so far because stderr could not keep up. */
@@ -35,18 +39,35 @@ function counter(name: string, help: string, value: number): MetricFamily {
 /**
  * The server's metric families.
  *
- * @param stats The server's stats now.
+ * @param stats The TCP server's stats now; `undefined` without TCP (`--udp` alone).
  * @param logLinesDropped Log lines dropped so far.
  * @param rssBytes Resident memory now.
  * @param startTimeMs When the process started, in milliseconds since the epoch.
+ * @param udp The UDP server's stats now, where one runs.
  * @returns The families: counters since start, gauges of now.
  */
 export function serverFamilies(
-  stats: ServerStats,
+  stats: ServerStats | undefined,
   logLinesDropped: number,
   rssBytes: number,
   startTimeMs: number,
+  udp?: UdpServerStats,
 ): MetricFamily[] {
+  return [
+    ...(stats ? tcpFamilies(stats) : []),
+    ...(udp ? udpFamilies(udp) : []),
+    counter(
+      "echoprobe_server_log_lines_dropped_total",
+      "Log lines dropped because stderr could not keep up",
+      logLinesDropped,
+    ),
+    buildInfoFamily(),
+    ...processFamilies(rssBytes, startTimeMs),
+  ];
+}
+
+/** The TCP server's families. */
+function tcpFamilies(stats: ServerStats): MetricFamily[] {
   return [
     counter(
       "echoprobe_server_connections_total",
@@ -89,13 +110,43 @@ export function serverFamilies(
       "Bytes echoed, partial records included",
       stats.bytes,
     ),
+  ];
+}
+
+/** The UDP server's families: its refusals by reason, every reason (0 included). */
+function udpFamilies(stats: UdpServerStats): MetricFamily[] {
+  return [
     counter(
-      "echoprobe_server_log_lines_dropped_total",
-      "Log lines dropped because stderr could not keep up",
-      logLinesDropped,
+      "echoprobe_server_udp_datagrams_received_total",
+      "UDP datagrams received",
+      stats.received,
     ),
-    buildInfoFamily(),
-    ...processFamilies(rssBytes, startTimeMs),
+    counter(
+      "echoprobe_server_udp_datagrams_answered_total",
+      "UDP datagrams echoed",
+      stats.answered,
+    ),
+    counter("echoprobe_server_udp_echoed_bytes_total", "Bytes echoed over UDP", stats.bytes),
+    {
+      name: "echoprobe_server_udp_datagrams_refused_total",
+      type: "counter",
+      help: "UDP datagrams not answered, by the guard that refused them",
+      samples: Object.entries(stats.refused).map(([reason, value]) => ({
+        labels: { reason },
+        value,
+      })),
+    },
+    counter(
+      "echoprobe_server_udp_send_errors_total",
+      "UDP echoes the system would not send",
+      stats.sendErrors,
+    ),
+    {
+      name: "echoprobe_server_udp_sources",
+      type: "gauge",
+      help: "Source addresses tracked now (rate limits and logs)",
+      samples: [{ value: stats.sources }],
+    },
   ];
 }
 
@@ -119,10 +170,11 @@ export function serverMetricsHandler(source: ServerMetricsSource): (request: Req
         return new Response(
           renderMetrics(
             serverFamilies(
-              source.stats(),
+              source.stats?.(),
               source.logLinesDropped(),
               Deno.memoryUsage().rss,
               performance.timeOrigin,
+              source.udpStats?.(),
             ),
           ),
           { headers: { "content-type": METRICS_CONTENT_TYPE } },

@@ -1,14 +1,16 @@
 /**
- * Carries out a server plan: serves until a signal, writes the ready line, the
- * connection logs (batched), snapshots and the summary.
+ * Carries out a server plan: serves until a signal, writes the ready lines, the
+ * connection logs (batched, never waited for), snapshots and the summary.
  *
  * @module
  */
 
-import type { ServerPlan } from "../server.ts";
+import type { ServerPlan } from "./server_plan.ts";
 import { serve } from "../lib/server.ts";
+import type { UdpServerStats } from "../lib/udp_server.ts";
+import { AcceptErrorLog } from "./accept_errors.ts";
 import { EXIT } from "./exit.ts";
-import { LogBatch, writeResult } from "./output.ts";
+import { ServerOutput } from "./server_output.ts";
 import {
   formatAcceptError,
   formatClose,
@@ -23,29 +25,36 @@ import {
 import { onSignals } from "./signals.ts";
 import { serverCertificate } from "./tls_files.ts";
 
-/**
- * Log lines dropped: 0, as the log batch does not count drops yet. The trust-server
- * branch makes the log writer count them; its count replaces this function.
- */
-function logLinesDroppedNotCounted(): number {
-  return 0;
+/** What `--udp --tcp` (cli/udp_server_run.ts) shares with the TCP server it runs. */
+export interface BesideUdp {
+  /** The process's output, shared: one order of lines, one count of those dropped. */
+  output: ServerOutput;
+  /** Called right after the listening line: UDP writes its own then. */
+  onListening: () => void;
+  /** The UDP server's stats, for `--metrics`. */
+  udpStats: () => UdpServerStats;
 }
 
 /**
- * Serves until SIGINT or SIGTERM (graceful; a second signal closes everything).
+ * Serves until SIGINT, SIGTERM or SIGHUP (graceful; a second signal closes everything).
  *
  * @param plan What `parseServerArgs()` made of the arguments.
- * @param onListening Called right after the ready line (`--udp --tcp` writes its own then).
+ * @param udp With `--udp --tcp`: what the UDP server beside it shares.
  * @returns The exit code: 0 after a stop by signal.
  * @throws {EchoError} Code `listen` when it cannot bind.
  */
-export async function runServer(plan: ServerPlan, onListening?: () => void): Promise<number> {
+export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<number> {
   const { json, log, statsIntervalMs } = plan;
   const logJson = log === "json";
-  // Every stderr line of the running server goes through the batch, in order.
-  using logBatch = new LogBatch();
-  const logLine = (line: string) => logBatch.write(line);
+  // Nothing below writes synchronously: a full or closed pipe must not stop serving.
+  using ownOutput = udp ? undefined : new ServerOutput();
+  const output = udp?.output ?? ownOutput!;
+  const { results, logs } = output;
+  const logLine = (line: string) => logs.write(line);
   const writeEvent = log === "none" ? () => {} : logLine;
+  using acceptErrors = new AcceptErrorLog((error, count) =>
+    writeEvent(formatAcceptError(error, logJson, count))
+  );
   const stop = new AbortController();
   // Loaded only with --metrics: a plain server needs none of it.
   const metricsModule = plan.metrics && await import("./server_metrics.ts");
@@ -57,15 +66,16 @@ export async function runServer(plan: ServerPlan, onListening?: () => void): Pro
     signal: stop.signal,
     onClose: (info) => writeEvent(formatClose(info, logJson)),
     onReject: (info) => writeEvent(formatReject(info, logJson)),
-    onAcceptError: (error) => writeEvent(formatAcceptError(error, logJson)),
+    onAcceptError: (error) => acceptErrors.record(error),
   });
   let metrics: Deno.HttpServer<Deno.NetAddr> | undefined;
   if (plan.metrics && metricsModule) {
     try {
       metrics = metricsModule.serveMetrics(plan.metrics, {
         stats: () => server.stats(),
+        ...(udp ? { udpStats: udp.udpStats } : {}),
         accepting: () => !stop.signal.aborted,
-        logLinesDropped: logLinesDroppedNotCounted,
+        logLinesDropped: () => output.logDropped,
         log: logLine,
       });
     } catch (error) {
@@ -73,36 +83,49 @@ export async function runServer(plan: ServerPlan, onListening?: () => void): Pro
       throw error;
     }
   }
-  // The listening line stays first and unchanged: scripts wait for it.
-  writeResult(formatListening(server.addr, json));
-  if (metrics) writeResult(formatMetricsListening(metrics.addr, json));
-  if (certificate) writeResult(formatTlsReady(certificate, json));
-  onListening?.();
+  // The listening line stays first and unchanged: scripts wait for it. UDP's comes
+  // next, then the lines of what else is on.
+  results.write(formatListening(server.addr, json));
+  udp?.onListening();
+  if (metrics) results.write(formatMetricsListening(metrics.addr, json));
+  if (certificate) results.write(formatTlsReady(certificate, json));
 
   let previous = server.stats();
   let previousAt = performance.now();
   const statsTimer = statsIntervalMs === undefined ? undefined : setInterval(() => {
     const stats = server.stats();
     const now = performance.now();
-    logLine(formatStats(stats, previous, now - previousAt, Deno.memoryUsage(), logJson));
+    const memory = Deno.memoryUsage();
+    logLine(
+      formatStats(
+        { ...stats, logDropped: output.logDropped },
+        previous,
+        now - previousAt,
+        memory,
+        logJson,
+      ),
+    );
     previous = stats;
     previousAt = now;
   }, statsIntervalMs);
 
   // The first signal stops gracefully, a second one closes everything at once.
+  // SIGHUP is a closed terminal: stop as for SIGTERM (the lines may have nowhere to go).
   const onSignal = () => {
     if (stop.signal.aborted) {
       server.close();
       return;
     }
+    acceptErrors.flush(); // the failures counted so far come before the stopping line
     writeEvent(formatStopping(server.activeConnections, logJson));
     stop.abort();
   };
   try {
-    using _signals = onSignals(["SIGINT", "SIGTERM"], onSignal);
+    using _signals = onSignals(["SIGINT", "SIGTERM", "SIGHUP"], onSignal);
     const summary = await server.finished;
-    logBatch.flush(); // the log lines before the summary, for `2>&1`
-    writeResult(formatServerSummary(summary, json));
+    clearInterval(statsTimer);
+    // The log lines before the summary, for `2>&1`; the summary counts those lost.
+    await output.finish((logDropped) => formatServerSummary({ ...summary, logDropped }, json));
   } finally {
     clearInterval(statsTimer);
     await metrics?.shutdown();

@@ -9,6 +9,7 @@
 import { formatHostPort } from "../lib/address.ts";
 import type { UdpServerStats, UdpServerSummary } from "../lib/udp_server.ts";
 import type { UdpSourceCounts, UdpSourceReport } from "../lib/udp_sources.ts";
+import type { LogCounts } from "./server_lines.ts";
 import { formatErrors } from "./text.ts";
 
 /**
@@ -63,17 +64,18 @@ export function formatUdpSources(
 }
 
 /**
- * The periodic snapshot of a UDP server: totals, and rates since the last one.
+ * The periodic snapshot of a UDP server: totals, rates since the last one, and the
+ * log lines dropped so far.
  *
- * @param stats The server's stats now.
+ * @param stats The server's stats now, and the log lines dropped so far.
  * @param previous Its stats at the last snapshot.
  * @param elapsedMs Milliseconds since the last snapshot.
  * @param json A JSON object instead of text.
  * @returns `stats udp received=N answered=N refused=N bytes=N received_s=X answered_s=Y
- *   sources=N`, or the JSON event.
+ *   sources=N log_dropped=N`, or the JSON event (`logDropped`).
  */
 export function formatUdpStats(
-  stats: UdpServerStats,
+  stats: UdpServerStats & LogCounts,
   previous: UdpServerStats,
   elapsedMs: number,
   json: boolean,
@@ -89,20 +91,31 @@ export function formatUdpStats(
     answered_s: perSecond(stats.answered, previous.answered),
     sources: stats.sources,
   };
-  if (json) return JSON.stringify({ event: "stats", proto: "udp", ...fields });
-  return `stats udp ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
+  if (json) {
+    return JSON.stringify({
+      event: "stats",
+      proto: "udp",
+      ...fields,
+      logDropped: stats.logDropped,
+    });
+  }
+  return `stats udp ${
+    Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")
+  } log_dropped=${stats.logDropped}`;
 }
 
 /**
- * The UDP server's last line: its totals, every refusal reason with its count.
+ * The UDP server's last line: its totals, every refusal reason with its count, and
+ * the log lines the process dropped (the same count as TCP's summary, when both serve).
  *
- * @param summary The totals.
+ * @param summary The totals, and the log lines dropped.
  * @param json A JSON object instead of text.
  * @returns `echoprobe server stopped: udp received=N answered=N bytes=N refused=N
- *   too-large=N source-port=N not-allowed=N source-rate=N global-rate=N send-errors=N`.
+ *   too-large=N source-port=N not-allowed=N source-rate=N global-rate=N send-errors=N
+ *   log_dropped=N`, or the JSON event (`logDropped`).
  */
-export function formatUdpSummary(summary: UdpServerSummary, json: boolean): string {
-  const { received, answered, bytes, refused, sendErrors } = summary;
+export function formatUdpSummary(summary: UdpServerSummary & LogCounts, json: boolean): string {
+  const { received, answered, bytes, refused, sendErrors, logDropped } = summary;
   if (json) {
     return JSON.stringify({
       event: "summary",
@@ -113,11 +126,12 @@ export function formatUdpSummary(summary: UdpServerSummary, json: boolean): stri
       refused: totalRefused(summary),
       refusedBy: refused,
       sendErrors,
+      logDropped,
     });
   }
   return `echoprobe server stopped: udp received=${received} answered=${answered} bytes=${bytes} refused=${
     totalRefused(summary)
-  } ${formatErrors(refused)} send-errors=${sendErrors}`;
+  } ${formatErrors(refused)} send-errors=${sendErrors} log_dropped=${logDropped}`;
 }
 
 /**

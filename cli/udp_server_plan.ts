@@ -44,6 +44,10 @@ const TCP_FLAGS = [
   "max-bytes",
   "max-duration",
   "stream",
+  "buffer-budget",
+  "tls",
+  "tls-cert",
+  "tls-key",
 ] as const;
 
 /**

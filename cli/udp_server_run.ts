@@ -6,12 +6,13 @@
  * @module
  */
 
-import type { ServerPlan } from "../server.ts";
+import type { ServerPlan } from "./server_plan.ts";
 import { DEFAULTS } from "../lib/defaults.ts";
 import { EchoError } from "../lib/errors.ts";
 import { serveUdp, type UdpEchoServer } from "../lib/udp_server.ts";
 import { checkUnstableNet, EXIT } from "./exit.ts";
-import { LogBatch, writeResult } from "./output.ts";
+import { ServerOutput } from "./server_output.ts";
+import { formatMetricsListening } from "./server_lines.ts";
 import { runServer } from "./server_run.ts";
 import { onSignals } from "./signals.ts";
 import type { UdpServerPlan } from "./udp_server_plan.ts";
@@ -29,8 +30,9 @@ const LOGGED_SOURCES = 20;
 const PORT_TRIES = 10;
 
 /**
- * Serves UDP (and TCP with `--tcp`) until SIGINT or SIGTERM. UDP stops at the first
- * signal: it has nothing in flight to let finish.
+ * Serves UDP (and TCP with `--tcp`) until SIGINT, SIGTERM or SIGHUP. UDP stops at the
+ * first signal: it has nothing in flight to let finish. Its lines go through the
+ * same queues as TCP's (cli/server_output.ts): nothing waits for stdout or stderr.
  *
  * @param plan What `parseServerArgs()` made of the arguments.
  * @param udp Its UDP part.
@@ -40,44 +42,59 @@ const PORT_TRIES = 10;
  */
 export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promise<number> {
   checkUnstableNet();
+  // One output for UDP and TCP: their lines in one order, their drops in one count.
+  using output = new ServerOutput();
+  const logJson = plan.log === "json";
+  // With --tcp the TCP run serves the metrics of both; UDP alone serves its own.
+  const metricsModule = plan.metrics && !udp.tcp && await import("./server_metrics.ts");
   for (let tries = 1;; tries++) {
-    using logBatch = new LogBatch();
     const stop = new AbortController();
-    const logJson = plan.log === "json";
     const server = serveUdp({
       ...udp.options,
       signal: stop.signal,
-      onError: (error) => logBatch.write(formatUdpError(error, logJson)),
+      onError: (error) => output.logs.write(formatUdpError(error, logJson)),
     });
     let listening = false;
     const ready = () => {
       listening = true;
-      writeResult(formatUdpListening(server.addr, plan.json));
+      output.results.write(formatUdpListening(server.addr, plan.json));
     };
-    let code: number;
+    let metrics: Deno.HttpServer<Deno.NetAddr> | undefined;
     try {
-      using _logs = new UdpLogs(server, plan, udp, logBatch);
-      using _signals = onSignals(["SIGINT", "SIGTERM"], () => stop.abort());
+      using logs = new UdpLogs(server, plan, udp, output);
+      // SIGHUP is a closed terminal: a stop as for SIGTERM.
+      using _signals = onSignals(["SIGINT", "SIGTERM", "SIGHUP"], () => stop.abort());
+      let code: number = EXIT.ok;
       if (udp.tcp) {
         code = await runServer(
           { ...plan, options: { ...plan.options, port: server.addr.port } },
-          ready,
+          { output, onListening: ready, udpStats: () => server.stats() },
         );
       } else {
+        if (plan.metrics && metricsModule) {
+          metrics = metricsModule.serveMetrics(plan.metrics, {
+            udpStats: () => server.stats(),
+            accepting: () => !stop.signal.aborted,
+            logLinesDropped: () => output.logDropped,
+            log: (line) => output.logs.write(line),
+          });
+        }
         ready();
-        code = EXIT.ok;
+        if (metrics) output.results.write(formatMetricsListening(metrics.addr, plan.json));
       }
       const summary = await server.finished;
-      _logs.flush();
-      logBatch.flush(); // the log lines before the summary, for `2>&1`
-      writeResult(formatUdpSummary(summary, plan.json));
+      logs.flush();
+      // The log lines before the summary, for `2>&1`; the summary counts those lost.
+      await output.finish((logDropped) => formatUdpSummary({ ...summary, logDropped }, plan.json));
       return code;
     } catch (error) {
       await server.close();
       // `--port 0`: UDP took a free port whose TCP side another program holds.
-      const picked = (udp.options.port ?? DEFAULTS.port) === 0;
+      const picked = udp.tcp && (udp.options.port ?? DEFAULTS.port) === 0;
       if (!listening && picked && tries < PORT_TRIES && isAddressInUse(error)) continue;
       throw error;
+    } finally {
+      await metrics?.shutdown();
     }
   }
 }
@@ -96,12 +113,12 @@ class UdpLogs implements Disposable {
   readonly #statsTimer: ReturnType<typeof setInterval> | undefined;
   #periodStart = performance.now();
 
-  constructor(server: UdpEchoServer, plan: ServerPlan, udp: UdpServerPlan, logBatch: LogBatch) {
+  constructor(server: UdpEchoServer, plan: ServerPlan, udp: UdpServerPlan, output: ServerOutput) {
     this.#server = server;
     this.#json = plan.log === "json";
     // --log none silences the source lines; the table is still reported, to forget the
     // sources gone quiet.
-    this.#write = plan.log === "none" ? () => {} : (line) => logBatch.write(line);
+    this.#write = plan.log === "none" ? () => {} : (line) => output.logs.write(line);
     this.#sourceTimer = setInterval(
       () => this.flush(),
       udp.logIntervalMs ?? DEFAULTS.udpLogIntervalMs,
@@ -113,7 +130,14 @@ class UdpLogs implements Disposable {
     this.#statsTimer = setInterval(() => {
       const stats = server.stats();
       const now = performance.now();
-      logBatch.write(formatUdpStats(stats, previous, now - previousAt, this.#json));
+      output.logs.write(
+        formatUdpStats(
+          { ...stats, logDropped: output.logDropped },
+          previous,
+          now - previousAt,
+          this.#json,
+        ),
+      );
       previous = stats;
       previousAt = now;
     }, statsIntervalMs);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Cidr } from "./cidr.ts";
+import { canonicalAddress, type Cidr } from "./cidr.ts";
 import { DEFAULTS } from "./defaults.ts";
 
 /** Why a connection was closed as soon as it was accepted. */
@@ -109,7 +109,10 @@ export class Admission {
   }
 }
 
-/** The key of the per-address count: an IPv4-mapped IPv6 address counts as IPv4. */
+/**
+ * The key of the per-address count: the address in one spelling, so an IPv4-mapped
+ * IPv6 address, however written, counts as its IPv4 address.
+ */
 function ipKey(hostname: string): string {
-  return hostname.startsWith("::ffff:") && hostname.includes(".") ? hostname.slice(7) : hostname;
+  return canonicalAddress(hostname);
 }

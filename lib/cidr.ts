@@ -15,7 +15,10 @@ export interface Cidr {
 }
 
 /**
- * Parses `10.0.0.0/8`, `::1/128`, or a bare address (a range of one).
+ * Parses `10.0.0.0/8`, `::1/128`, or a bare address (a range of one). An IPv4-mapped
+ * range, in any spelling (`::ffff:127.0.0.0/104`, `::FFFF:7f00:0/104`,
+ * `0:0:0:0:0:ffff:127.0.0.1`), is the IPv4 range it maps (`127.0.0.0/8`,
+ * `127.0.0.1/32`); other IPv6 ranges match IPv6 peers only.
  *
  * @param text The range.
  * @returns The range.
@@ -31,14 +34,22 @@ export interface Cidr {
  * // An IPv4 client of a dual-stack listener:
  * assert.equal(loopback.contains("::ffff:127.0.0.1"), true);
  * assert.equal(loopback.contains("::1"), false);
+ * // The same range written as IPv4-mapped IPv6:
+ * assert.equal(parseCidr("::ffff:7f00:0/104").contains("127.0.0.2"), true);
  * ```
  */
 export function parseCidr(text: string): Cidr {
   const [addressText, bitsText, ...rest] = text.split("/");
-  const network = addressText === undefined ? undefined : parseAddress(addressText);
-  const maxBits = network ? network.length * 8 : 0;
-  const bits = bitsText === undefined ? maxBits : /^\d{1,3}$/.test(bitsText) ? +bitsText : NaN;
-  if (!network || rest.length > 0 || !(bits >= 0 && bits <= maxBits)) {
+  const full = addressText === undefined ? undefined : parseIp(addressText);
+  const fullBits = full ? full.length * 8 : 0;
+  let bits = bitsText === undefined ? fullBits : /^\d{1,3}$/.test(bitsText) ? +bitsText : NaN;
+  let network = full;
+  // An IPv4-mapped range is its IPv4 range: the peer's address is read the same way.
+  if (full && full.length === 16 && bits >= MAPPED_BITS && isMapped(full)) {
+    network = full.subarray(12);
+    bits -= MAPPED_BITS;
+  }
+  if (!network || rest.length > 0 || !(bits >= 0 && bits <= network.length * 8)) {
     throw new ValueError(text, "an IPv4 or IPv6 range such as 10.0.0.0/8 or fd00::/8", "range");
   }
   return {
@@ -51,8 +62,12 @@ export function parseCidr(text: string): Cidr {
   };
 }
 
+/** The prefix length of the IPv4-mapped block `::ffff:0:0/96`. */
+const MAPPED_BITS = 96;
+
 /**
- * The bytes of an IP literal: 4 for IPv4 (and IPv4-mapped IPv6), 16 for IPv6.
+ * The bytes of an IP literal: 4 for IPv4 and for IPv4-mapped IPv6 in any spelling
+ * (`::ffff:127.0.0.1`, `::FFFF:7f00:1`, `0:0:0:0:0:ffff:127.0.0.1`), 16 for other IPv6.
  *
  * @param text A dotted IPv4 address or an IPv6 literal (no brackets, no zone).
  * @returns The bytes, or `undefined` when `text` is not an IP literal.
@@ -64,12 +79,49 @@ export function parseCidr(text: string): Cidr {
  *
  * assert.deepEqual(parseAddress("::1"), Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1));
  * assert.deepEqual(parseAddress("10.1.2.3"), Uint8Array.of(10, 1, 2, 3));
+ * assert.deepEqual(parseAddress("::ffff:a01:203"), Uint8Array.of(10, 1, 2, 3));
  * assert.equal(parseAddress("example.com"), undefined);
  * ```
  */
 export function parseAddress(text: string): Uint8Array | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  if (mapped) return parseIpv4(mapped[1]!);
+  const bytes = parseIp(text);
+  return bytes && bytes.length === 16 && isMapped(bytes) ? bytes.subarray(12) : bytes;
+}
+
+/**
+ * One spelling for each address, to count or compare peers by address: IPv4 dotted
+ * (IPv4-mapped IPv6 included), IPv6 as eight lowercase groups of hex digits.
+ *
+ * @param text An IP literal.
+ * @returns The address in its one spelling, or `text` as it is when it is not an IP literal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalAddress } from "./cidr.ts";
+ *
+ * assert.equal(canonicalAddress("::FFFF:127.0.0.1"), "127.0.0.1");
+ * assert.equal(canonicalAddress("::ffff:7f00:1"), "127.0.0.1");
+ * assert.equal(canonicalAddress("FD00::1"), "fd00:0:0:0:0:0:0:1");
+ * ```
+ */
+export function canonicalAddress(text: string): string {
+  const bytes = parseAddress(text);
+  if (!bytes) return text;
+  if (bytes.length === 4) return bytes.join(".");
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return groups.join(":");
+}
+
+/** Whether 16 bytes are an IPv4-mapped IPv6 address: `::ffff:a.b.c.d`. */
+function isMapped(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/** The bytes of an IP literal as written: 4 for IPv4, 16 for IPv6 (mapped or not). */
+function parseIp(text: string): Uint8Array | undefined {
   return text.includes(":") ? parseIpv6(text) : parseIpv4(text);
 }
 
@@ -82,6 +134,15 @@ function parseIpv4(text: string): Uint8Array | undefined {
 }
 
 function parseIpv6(text: string): Uint8Array | undefined {
+  // A dotted IPv4 address may end it (`::ffff:127.0.0.1`): the last two groups.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const v4 = parseIpv4(dotted[2]!);
+    if (!v4) return undefined;
+    text = `${dotted[1]}${((v4[0]! << 8) | v4[1]!).toString(16)}:${
+      ((v4[2]! << 8) | v4[3]!).toString(16)
+    }`;
+  }
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
   const groups = (half: string | undefined) => (half ? half.split(":") : []);

@@ -19,8 +19,10 @@ export const DEFAULTS = {
   backlog: 10,
   /** Connections the server holds at once. */
   maxConnections: 1024,
-  /** How long a stopping server lets records in flight finish. */
+  /** How long a stopping server lets connections echo what they were sent. */
   graceMs: 5_000,
+  /** Bytes the server's connections may hold in grown buffers, all together: 256 MiB. */
+  bufferBudget: 256 * 1024 * 1024,
   /** Probes the client sends. */
   count: 1,
   /** Pause between the client's probes. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { BufferBudget } from "./budget.ts";
+import { type BufferPool, growBuffer, MAX_BUFFER_SIZE, shrinkBuffer } from "./buffers.ts";
 import { type Deadline, LIMIT_REASON } from "./deadline.ts";
 import { isReset } from "./errors.ts";
 import { type Reader, writeAll, type Writer } from "./record.ts";
@@ -21,16 +23,6 @@ export const SHUTDOWN_REASON: DOMException = new DOMException(
   "AbortError",
 );
 
-/** The largest buffer of a connection: a read takes at most this much. */
-const MAX_BUFFER_SIZE = 64 * 1024;
-/** The first buffer of a stream-mode connection. */
-const STREAM_START_SIZE = 4 * 1024;
-/**
- * First buffers of closed connections kept for new ones: allocating a buffer costs
- * about 0.7 us, a few per cent of a connection's CPU time under connection churn.
- */
-const SPARE_BUFFERS = 256;
-
 /** What one connection did, reported as it closes. */
 export interface ConnectionInfo {
   /** The peer. */
@@ -43,7 +35,10 @@ export interface ConnectionInfo {
   durationMs: number;
   /** Why it closed. */
   reason: CloseReason;
-  /** The failure, when `reason` is `reset` or `error`. */
+  /**
+   * The failure, when `reason` is `reset` or `error`; with `shutdown`, a TLS session's
+   * close_notify that failed as a stopping server drained it.
+   */
   error?: Error;
 }
 
@@ -57,12 +52,17 @@ export interface EchoTotals {
 
 /** One accepted connection: its socket, its deadline and what it has echoed. */
 export class EchoConnection implements EchoTotals {
-  /** The socket, or a TLS session over it (lib/tls_server.ts). */
+  /**
+   * The socket, or a TLS session over it (lib/tls_server.ts): only read and written
+   * here (closing it is its owner's job).
+   */
   readonly conn: Reader & Writer;
   /** Renewed per record; its abort closes the socket. */
   readonly deadline: Deadline;
   /** Waiting for a record (or stream bytes) to begin: safe to close on shutdown. */
   idle = true;
+  /** Reads completed: a stopping server tells a read that found nothing waiting by it. */
+  reads = 0;
   /** Full records echoed. */
   records = 0;
   /** Bytes echoed. */
@@ -99,59 +99,32 @@ export interface EchoSettings {
   recordSize: number;
   /** A connection that would echo more bytes closes with reason `limit`. */
   maxBytes: number;
-  /** Aborts when the server stops: the loop ends before its next read. */
-  stopping: AbortSignal;
-}
-
-/**
- * The first buffers of connections, kept for reuse when they close (one record
- * each, or 4 KiB in stream mode): only these small ones are kept.
- */
-export class BufferPool {
-  /** Size of a connection's first buffer. */
-  readonly firstSize: number;
-  readonly #spare: Uint8Array[] = [];
-
-  /**
-   * Makes an empty pool.
-   *
-   * @param settings The record size and the mode decide the first buffer's size.
-   */
-  constructor(settings: Pick<EchoSettings, "mode" | "recordSize">) {
-    this.firstSize = settings.mode === "stream" ? STREAM_START_SIZE : settings.recordSize;
-  }
-
-  /** @returns A first buffer: a spare one, or a new one. */
-  take(): Uint8Array {
-    return this.#spare.pop() ?? new Uint8Array(this.firstSize);
-  }
-
-  /**
-   * Keeps a buffer no one uses any more, if it is a first buffer and there is room.
-   *
-   * @param buffer The buffer.
-   */
-  give(buffer: Uint8Array): void {
-    if (buffer.length === this.firstSize && this.#spare.length < SPARE_BUFFERS) {
-      this.#spare.push(buffer);
-    }
-  }
+  /** The bytes all connections may hold in buffers grown past their first one. */
+  budget: BufferBudget;
 }
 
 /**
  * Echoes whole records as they come in (bytes as they come in, in stream mode)
- * until end of stream, then the partial record left, if any.
+ * until end of stream, then the partial record left, if any. The loop does not
+ * stop by itself when the server stops: the server closes the connection (by its
+ * deadline) once nothing is left to echo, or when the grace period ends.
  *
  * One read takes whatever is waiting, so records sent back to back are echoed with
- * one read and one write, not one each. The buffer starts at one record (an idle
- * connection holds little) and doubles, up to 64 KiB, each time a read fills it;
- * first buffers go back to `pool` for later connections.
+ * one read and one write, not one each. The buffer starts small (one record, at
+ * most 16 KiB; an idle connection holds little) and doubles each time a read fills
+ * it, up to 64 KiB or one record if that is larger: it grows with the bytes that
+ * arrive, not with the record size. Growth past the first buffer comes out of
+ * `settings.budget`. A connection that needs more room to hold its record waits
+ * for it, unread, while its deadline runs; growth that only batches reads is
+ * skipped when the budget has no room. A buffer larger than 64 KiB (a record that
+ * large) is given back as soon as it holds no partial record, and so is any grown
+ * buffer while other connections wait for the budget.
  *
  * @param connection The connection.
  * @param settings How to echo.
  * @param pool Where the first buffer comes from and goes back to.
  * @param totals The server's totals, counted along with the connection's.
- * @returns Why the loop ended: `eof`, `limit` or `shutdown`.
+ * @returns Why the loop ended: `eof` or `limit`.
  * @throws What a read or write threw, or the deadline's reason once it aborted:
  *   see {@linkcode closeReason}.
  */
@@ -166,14 +139,16 @@ export async function echoLoop(
   const stream = settings.mode === "stream";
   const unit = stream ? 1 : settings.recordSize;
   const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
-  const { maxBytes, stopping } = settings;
+  const { maxBytes, budget } = settings;
   let buffer = pool.take();
+  let held = 0; // bytes of the budget this connection holds (0 on its first buffer)
   try {
     let tail = 0; // bytes of a record not yet complete, at the start of `buffer`
     deadline.renew();
-    while (!stopping.aborted) {
+    for (;;) {
       connection.idle = tail === 0;
       const n = await conn.read(tail === 0 ? buffer : buffer.subarray(tail));
+      connection.reads++;
       if (n === null) {
         if (connection.bytes + tail > maxBytes) return "limit";
         if (tail > 0) {
@@ -207,15 +182,33 @@ export async function echoLoop(
       tail = filled - whole;
       if (tail > 0 && whole > 0) buffer.copyWithin(0, whole, filled);
       if (filled === buffer.length && buffer.length < maxBuffer) {
-        const larger = new Uint8Array(Math.min(buffer.length * 2, maxBuffer));
-        larger.set(buffer.subarray(0, tail));
-        buffer = larger;
+        const size = Math.min(buffer.length * 2, maxBuffer);
+        if (size > held) {
+          if (buffer.length < unit) {
+            // Part of a record that does not fit: wait for room for the whole record,
+            // unread (the deadline runs), so that a reservation always completes one.
+            const wanted = Math.max(size, unit);
+            await budget.reserve(wanted - held, signal);
+            held = wanted;
+          } else if (budget.tryReserve(size - held)) {
+            held = size;
+          } else {
+            continue; // only batching would gain: read on with this buffer
+          }
+        }
+        buffer = growBuffer(buffer, size, tail);
+      } else if (
+        tail === 0 && held > 0 && (buffer.length > MAX_BUFFER_SIZE || budget.waiting)
+      ) {
+        budget.release(held);
+        held = 0;
+        buffer = shrinkBuffer(buffer, pool);
       }
     }
-    return "shutdown";
   } finally {
     // Every read and write above was awaited: nothing uses the buffer now. It holds
     // the last peer's bytes, but a connection echoes only the bytes it read itself.
+    budget.release(held);
     pool.give(buffer);
   }
 }

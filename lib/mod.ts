@@ -82,7 +82,7 @@ export {
   type PayloadSpec,
 } from "./payload.ts";
 export { Deadline, DeadlineTimer, defaultResolutionMs, LIMIT_REASON } from "./deadline.ts";
-export { type Cidr, parseAddress, parseCidr } from "./cidr.ts";
+export { canonicalAddress, type Cidr, parseAddress, parseCidr } from "./cidr.ts";
 export { delay } from "./delay.ts";
 export {
   formatHostPort,

@@ -43,10 +43,18 @@ export interface ServeOptions extends AdmissionOptions {
    */
   mode?: EchoMode;
   /**
-   * How long a graceful shutdown lets records in flight finish.
+   * How long a graceful shutdown lets connections echo what they were sent.
    * @default {5000}
    */
   graceMs?: number;
+  /**
+   * Bytes all connections together may hold in buffers grown past their first one
+   * (a first buffer is one record, at most 16 KiB; 4 KiB in stream mode). A connection
+   * that needs more to hold its record stops being read until other connections
+   * give bytes back; its timeout runs meanwhile. At least one record.
+   * @default {268435456}
+   */
+  bufferBudget?: number;
   /** Close a connection (reason `limit`) that would echo more than this many bytes. */
   maxBytes?: number;
   /** Close a connection (reason `limit`) open this many milliseconds. */
@@ -106,8 +114,9 @@ export interface EchoServer extends AsyncDisposable {
   /** Settles when the server has stopped and every connection is closed. */
   readonly finished: Promise<ServerSummary>;
   /**
-   * Stops accepting, closes idle connections, lets records in flight finish for
-   * up to `graceMs`, then closes the rest; all with reason `shutdown`.
+   * Stops accepting; each connection echoes every complete record it has received
+   * or that is already waiting to be read (and finishes a record in flight), then
+   * closes. After `graceMs` the rest are closed; all with reason `shutdown`.
    */
   shutdown(): Promise<ServerSummary>;
   /** Stops accepting and closes every connection now, with reason `shutdown`. */

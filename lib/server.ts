@@ -6,11 +6,13 @@
  */
 
 import { Admission, type RejectReason } from "./admission.ts";
+import { BufferBudget } from "./budget.ts";
+import { BufferPool } from "./buffers.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { DeadlineTimer, defaultResolutionMs } from "./deadline.ts";
 import { delay } from "./delay.ts";
+import { Drain } from "./drain.ts";
 import {
-  BufferPool,
   type CloseReason,
   closeReason,
   type ConnectionInfo,
@@ -22,6 +24,7 @@ import {
 import { isReset } from "./errors.ts";
 import { listenTcp } from "./listen.ts";
 import type { EchoServer, ServeOptions, ServerStats, ServerSummary } from "./serve_options.ts";
+import type { TlsStream } from "./tls_stream.ts";
 
 export type { EchoServer, ServeOptions, ServerStats, ServerSummary };
 
@@ -35,6 +38,7 @@ const ACCEPT_RETRY_MS = 100;
  * @returns The running server.
  * @throws {EchoError} Code `listen` when the address cannot be bound (in use,
  *   permission denied, not an address of this machine); the `cause` is Deno's error.
+ * @throws {RangeError} When `bufferBudget` (record mode) is smaller than one record.
  *
  * @example Echo one record
  * ```ts
@@ -83,15 +87,30 @@ class Server implements EchoServer {
   readonly #stopping = new AbortController();
   #accepting = true;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** TLS sessions, ended with close_notify by the drain. */
+  readonly #sessions = new WeakMap<EchoConnection, TlsStream>();
+  /** Closes connections with nothing left to echo, once the server is stopping. */
+  readonly #drain = new Drain(
+    this.#active,
+    (connection) => this.#sessions.get(connection)?.finish(),
+  );
   #resolveFinished!: (summary: ServerSummary) => void;
 
   constructor(options: ServeOptions) {
     this.#options = options;
+    const mode = options.mode ?? "record";
+    const recordSize = options.recordSize ?? DEFAULTS.recordSize;
+    const budget = options.bufferBudget ?? DEFAULTS.bufferBudget;
+    if (mode === "record" && budget < recordSize) {
+      throw new RangeError(
+        `The buffer budget (${budget} bytes) must hold one record (${recordSize} bytes)`,
+      );
+    }
     this.#settings = {
-      mode: options.mode ?? "record",
-      recordSize: options.recordSize ?? DEFAULTS.recordSize,
+      mode,
+      recordSize,
       maxBytes: options.maxBytes ?? Infinity,
-      stopping: this.#stopping.signal,
+      budget: new BufferBudget(budget),
     };
     this.#admission = new Admission(options);
     this.#pool = new BufferPool(this.#settings);
@@ -132,16 +151,12 @@ class Server implements EchoServer {
   }
 
   shutdown(): Promise<ServerSummary> {
-    if (this.#stopAccepting()) {
-      for (const connection of this.#active) {
-        if (connection.idle) connection.deadline.abort(SHUTDOWN_REASON);
-      }
-      if (this.#active.size > 0) {
-        this.#graceTimer = setTimeout(
-          () => this.close(),
-          this.#options.graceMs ?? DEFAULTS.graceMs,
-        );
-      }
+    if (this.#stopAccepting() && this.#active.size > 0) {
+      this.#graceTimer = setTimeout(
+        () => this.close(),
+        this.#options.graceMs ?? DEFAULTS.graceMs,
+      );
+      this.#drain.start();
     }
     return this.finished;
   }
@@ -203,10 +218,11 @@ class Server implements EchoServer {
     // TLS (lib/tls_server.ts): a session over the socket; its handshake is the first read's.
     const session = this.#options.tls?.accept(conn);
     const connection = new EchoConnection(session ?? conn, deadline);
+    if (session) this.#sessions.set(connection, session);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
     const { signal } = deadline;
+    // Accepted while the server starts stopping, it is drained like the others.
     this.#active.add(connection);
-    if (this.#stopping.signal.aborted) deadline.abort(SHUTDOWN_REASON);
 
     let reason: CloseReason;
     let failure: Error | undefined;
@@ -217,12 +233,20 @@ class Server implements EchoServer {
       reason = closeReason(error, signal);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
-      // TLS: close_notify before the socket closes, still under the deadline.
-      if (session && !signal.aborted) await session.finish();
+      // TLS: close_notify before the socket closes, still under the deadline; one the
+      // drain ended has had its own.
+      if (session && !signal.aborted && !this.#drain.ended(connection)) await session.finish();
       deadline[Symbol.dispose]();
       if (!signal.aborted) conn.close();
       this.#active.delete(connection);
       this.#admission.leave(conn.remoteAddr.hostname);
+    }
+    // However its loop ended meanwhile (the peer's end, a write after close_notify), a
+    // connection the drain ended was shut down.
+    const drained = this.#drain.ended(connection);
+    if (drained) {
+      reason = "shutdown";
+      failure = drained.error;
     }
     this.#closedBy[reason]++;
 
@@ -241,6 +265,7 @@ class Server implements EchoServer {
   #settleIfDone(): void {
     if (this.#accepting || this.#active.size > 0) return;
     clearTimeout(this.#graceTimer);
+    this.#drain[Symbol.dispose]();
     this.#timer[Symbol.dispose]();
     this.#options.signal?.removeEventListener("abort", this.#onSignal);
     this.#resolveFinished({ ...this.#totals });

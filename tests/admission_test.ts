@@ -60,3 +60,13 @@ Deno.test("Admission.leave() frees the slot of maxConnections and of maxPerIp", 
   assert.equal(admission.admit("127.0.0.3"), undefined);
   assert.equal(admission.admit("127.0.0.4"), "max-connections");
 });
+
+Deno.test("Admission reads every spelling of an IPv4-mapped address as its IPv4 address", () => {
+  const admission = new Admission({ maxPerIp: 2, allow: [parseCidr("::ffff:7f00:1")] });
+  assert.equal(admission.admit("127.0.0.1"), undefined, "the mapped range admits its IPv4 peer");
+  assert.equal(admission.admit("::FFFF:127.0.0.1"), undefined);
+  assert.equal(admission.admit("::ffff:7f00:1"), "max-per-ip", "the third of one address");
+  assert.equal(admission.admit("127.0.0.2"), "not-allowed");
+  admission.leave("0:0:0:0:0:ffff:7f00:1");
+  assert.equal(admission.admit("127.0.0.1"), undefined, "any spelling leaves the same slot");
+});

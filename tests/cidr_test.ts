@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseAddress, parseCidr } from "../lib/cidr.ts";
+import { canonicalAddress, parseAddress, parseCidr } from "../lib/cidr.ts";
 import { ValueError } from "../lib/errors.ts";
 
 Deno.test("parseCidr() matches IPv4, IPv6 and IPv4-mapped IPv6 addresses by prefix", () => {
@@ -45,4 +45,58 @@ Deno.test("parseAddress() expands IPv6 forms", () => {
   assert.equal(parseAddress("1:2:3:4:5:6:7"), undefined);
   assert.equal(parseAddress("1:2:3:4:5:6:7:8:9"), undefined);
   assert.equal(parseAddress("1::2::3"), undefined);
+});
+
+Deno.test("parseAddress() reads every spelling of an IPv4-mapped address as its IPv4 address", () => {
+  const v4 = Uint8Array.of(127, 0, 0, 1);
+  for (
+    const spelling of [
+      "::ffff:127.0.0.1",
+      "::FFFF:127.0.0.1",
+      "::ffff:7f00:1",
+      "::FFFF:7F00:0001",
+      "0:0:0:0:0:ffff:7f00:1",
+      "0:0:0:0:0:FFFF:127.0.0.1",
+      "0000:0000:0000:0000:0000:ffff:7f00:0001",
+    ]
+  ) {
+    assert.deepEqual(parseAddress(spelling), v4, spelling);
+  }
+  assert.equal(parseAddress("::ffff:127.0.0.256"), undefined);
+  assert.equal(parseAddress("1:2:3:4:5:6:7:127.0.0.1"), undefined, "nine groups");
+  assert.equal(parseAddress("::ffff:1:127.0.0.1")?.length, 16, "not mapped: an IPv6 address");
+  assert.equal(parseAddress("::fffe:7f00:1")?.length, 16, "not mapped: an IPv6 address");
+});
+
+Deno.test("parseCidr() makes an IPv4-mapped range the IPv4 range it maps, in any spelling", () => {
+  for (const text of ["::ffff:127.0.0.0/104", "::ffff:7f00:0/104", "::FFFF:7F00:0/104"]) {
+    const range = parseCidr(text);
+    assert.equal(range.text, text);
+    assert.ok(range.contains("127.0.0.1"), `${text} contains 127.0.0.1`);
+    assert.ok(range.contains("127.255.0.9"), `${text} contains 127.255.0.9`);
+    assert.ok(range.contains("::ffff:127.0.0.1"), `${text} contains ::ffff:127.0.0.1`);
+    assert.ok(!range.contains("128.0.0.1"), `${text} does not contain 128.0.0.1`);
+    assert.ok(!range.contains("::1"), `${text} does not contain ::1`);
+  }
+  for (const text of ["::ffff:7f00:1", "::ffff:127.0.0.1/128", "0:0:0:0:0:ffff:7f00:1"]) {
+    const one = parseCidr(text);
+    assert.ok(one.contains("127.0.0.1"), text);
+    assert.ok(one.contains("::FFFF:7f00:1"), text);
+    assert.ok(!one.contains("127.0.0.2"), text);
+  }
+  assert.ok(parseCidr("::ffff:0:0/96").contains("203.0.113.9"), "every IPv4 address");
+  // An IPv6 range wider than the mapped block matches IPv6 peers only, as before.
+  assert.ok(!parseCidr("::/0").contains("127.0.0.1"));
+  assert.ok(parseCidr("::/0").contains("::1"));
+  assert.throws(() => parseCidr("::ffff:127.0.0.0/129"), ValueError);
+});
+
+Deno.test("canonicalAddress() gives one spelling per address, and leaves other text alone", () => {
+  assert.equal(canonicalAddress("127.0.0.1"), "127.0.0.1");
+  assert.equal(canonicalAddress("::ffff:7f00:1"), "127.0.0.1");
+  assert.equal(canonicalAddress("0:0:0:0:0:FFFF:127.0.0.1"), "127.0.0.1");
+  assert.equal(canonicalAddress("::1"), "0:0:0:0:0:0:0:1");
+  assert.equal(canonicalAddress("0:0::1"), "0:0:0:0:0:0:0:1");
+  assert.equal(canonicalAddress("FD00::A"), "fd00:0:0:0:0:0:0:a");
+  assert.equal(canonicalAddress("not an address"), "not an address");
 });

@@ -189,7 +189,7 @@ Deno.test("CLI: a server exchanges with a client, logs the connection, and stops
   assert.equal(stopped.code, 0);
   assert.equal(
     stopped.stdout,
-    "echoprobe server stopped: connections=1 rejected=0 records=1 bytes=250\n",
+    "echoprobe server stopped: connections=1 rejected=0 records=1 bytes=250 log_dropped=0\n",
   );
 });
 
@@ -219,7 +219,7 @@ Deno.test("CLI: the server logs every connection, in order, before its summary (
   const stopped = await server.stop("SIGINT");
   assert.deepEqual(stopped.stdout.trimEnd().split("\n"), [
     "echoprobe server stopping: 0 connections open",
-    "echoprobe server stopped: connections=1000 rejected=0 records=1000 bytes=250000",
+    "echoprobe server stopped: connections=1000 rejected=0 records=1000 bytes=250000 log_dropped=0",
   ]);
   assert.equal(stopped.code, 0);
 });
@@ -245,6 +245,7 @@ Deno.test("CLI: SIGINT closes an idle connection with reason shutdown and exits 
     rejected: 0,
     records: 1,
     bytes: 250,
+    logDropped: 0,
   });
 });
 
@@ -357,7 +358,7 @@ Deno.test("CLI: --stats-interval prints snapshots; --log none silences connectio
   // Snapshots come every 50 ms. Every line read must be one; read them until one
   // counts the closed connection (at most 100: 5 s of snapshots).
   const snapshot =
-    /^stats active=(\d+) inflight=\d+ connections=(\d+) rejected=0 records=\d+ bytes=\d+ records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+$/;
+    /^stats active=(\d+) inflight=\d+ connections=(\d+) rejected=0 records=\d+ bytes=\d+ records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+ log_dropped=0$/;
   let line: string | undefined;
   for (let i = 0; i < 100; i++) {
     line = await server.stderr.line();
@@ -367,7 +368,7 @@ Deno.test("CLI: --stats-interval prints snapshots; --log none silences connectio
   }
   assert.match(
     line ?? "",
-    /^stats active=0 inflight=0 connections=1 rejected=0 records=1 bytes=250 records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+$/,
+    /^stats active=0 inflight=0 connections=1 rejected=0 records=1 bytes=250 records_s=\d+ bytes_s=\d+ rss_kib=\d+ heap_kib=\d+ log_dropped=0$/,
   );
   const stopped = await server.stop("SIGTERM");
   assert.ok(!/closed|stopping/.test(stopped.stderr), "no connection logs with --log none");

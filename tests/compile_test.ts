@@ -159,6 +159,7 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
   assert.deepEqual(dynamic("report.ts"), ["./cli/report_run.ts"]);
   assert.deepEqual(dynamic("exporter.ts"), ["./cli/exporter_run.ts"]);
   assert.deepEqual(dynamic("cli/server_run.ts"), ["./server_metrics.ts"]);
+  assert.deepEqual(dynamic("cli/udp_server_run.ts"), ["./server_metrics.ts"]);
   assert.deepEqual(dynamic("server.ts"), ["./cli/server_run.ts", "./cli/udp_server_run.ts"]);
   assert.deepEqual(dynamic("cli/client_run.ts"), ["./udp_client_run.ts"]);
   assert.deepEqual(dynamic("lib/connect_probe.ts"), ["./tls.ts"]);

@@ -1,36 +1,15 @@
 import assert from "node:assert/strict";
-import { LIMIT_REASON } from "../lib/deadline.ts";
-import { BufferPool, closeReason, SHUTDOWN_REASON } from "../lib/echo.ts";
-
-Deno.test("BufferPool hands out a record-sized first buffer, or 4 KiB in stream mode", () => {
-  const records = new BufferPool({ mode: "record", recordSize: 250 });
-  assert.equal(records.firstSize, 250);
-  assert.equal(records.take().length, 250);
-  const stream = new BufferPool({ mode: "stream", recordSize: 250 });
-  assert.equal(stream.firstSize, 4096);
-  assert.equal(stream.take().length, 4096);
-});
-
-Deno.test("BufferPool gives back a kept buffer, and keeps only first-size ones", () => {
-  const pool = new BufferPool({ mode: "record", recordSize: 250 });
-  const first = pool.take();
-  pool.give(first);
-  assert.equal(pool.take(), first, "the same buffer again");
-  const grown = new Uint8Array(500);
-  pool.give(grown);
-  const next = pool.take();
-  assert.notEqual(next, grown, "a grown buffer is not kept");
-  assert.equal(next.length, 250);
-});
-
-Deno.test("BufferPool keeps at most 256 buffers", () => {
-  const pool = new BufferPool({ mode: "record", recordSize: 8 });
-  const given: Uint8Array[] = Array.from({ length: 300 }, () => new Uint8Array(8));
-  for (const buffer of given) pool.give(buffer);
-  const kept = new Set<Uint8Array>(given.slice(0, 256));
-  for (let i = 0; i < 256; i++) assert.ok(kept.has(pool.take()), `buffer ${i} was kept`);
-  assert.ok(!given.includes(pool.take()), "the 257th is a new buffer");
-});
+import { BufferBudget } from "../lib/budget.ts";
+import { BufferPool } from "../lib/buffers.ts";
+import { DeadlineTimer, LIMIT_REASON } from "../lib/deadline.ts";
+import {
+  closeReason,
+  EchoConnection,
+  echoLoop,
+  type EchoSettings,
+  SHUTDOWN_REASON,
+} from "../lib/echo.ts";
+import { waitFor } from "./helpers.ts";
 
 Deno.test("closeReason() tells a shutdown, a limit and a timeout apart by the abort reason", () => {
   const aborted = (reason: unknown) => AbortSignal.abort(reason);
@@ -50,4 +29,111 @@ Deno.test("closeReason() without an abort: reset for a peer's reset, error other
   assert.equal(closeReason(new Deno.errors.BrokenPipe("gone"), live), "reset");
   assert.equal(closeReason(new Deno.errors.BadResource("closed"), live), "error");
   assert.equal(closeReason(new Error("boom"), live), "error");
+});
+
+/**
+ * A connection scripted by the test: reads take what was pushed (a read waits while
+ * nothing is), writes are kept. Records the size of every read buffer it is given.
+ */
+class ScriptedConn {
+  readonly readSizes: number[] = [];
+  readonly written: Uint8Array[] = [];
+  #pending: Uint8Array[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+  #closed: Error | undefined;
+
+  push(bytes: Uint8Array | null): void {
+    if (bytes === null) this.#ended = true;
+    else this.#pending.push(bytes);
+    this.#wake?.();
+  }
+
+  close(): void {
+    this.#closed = new Deno.errors.BadResource("Bad resource ID");
+    this.#wake?.();
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    this.readSizes.push(p.length);
+    while (this.#pending.length === 0 && !this.#ended && !this.#closed) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    if (this.#closed) throw this.#closed;
+    const next = this.#pending[0];
+    if (!next) return null;
+    const n = Math.min(p.length, next.length);
+    p.set(next.subarray(0, n));
+    if (n === next.length) this.#pending.shift();
+    else this.#pending[0] = next.subarray(n);
+    return n;
+  }
+
+  write(p: Uint8Array): Promise<number> {
+    this.written.push(p.slice());
+    return Promise.resolve(p.length);
+  }
+}
+
+function settings(recordSize: number, budget: BufferBudget): EchoSettings {
+  return { mode: "record", recordSize, maxBytes: Infinity, budget };
+}
+
+Deno.test("echoLoop() grows a large record's buffer with the bytes that arrive, and gives it back after the echo", async () => {
+  const size = 1024 * 1024;
+  const budget = new BufferBudget(size);
+  const pool = new BufferPool({ mode: "record", recordSize: size });
+  using timer = new DeadlineTimer(10_000);
+  const conn = new ScriptedConn();
+  const connection = new EchoConnection(conn, timer.start(() => conn.close()));
+  const totals = { records: 0, bytes: 0 };
+  const loop = echoLoop(connection, settings(size, budget), pool, totals);
+  const sent = Uint8Array.from({ length: size }, (_, i) => i % 251);
+  conn.push(sent.subarray(0, 10)); // a peer that sends little holds little
+  await waitFor(() => conn.readSizes.length === 2, "the second read");
+  assert.deepEqual(conn.readSizes, [16 * 1024, 16 * 1024 - 10]);
+  assert.equal(budget.reserved, 0);
+  conn.push(sent.subarray(10));
+  await waitFor(() => conn.written.length === 1, "the echo");
+  assert.deepEqual(conn.written[0], sent);
+  // Read buffers doubled from 16 KiB as the record filled them, never past one record.
+  assert.ok(conn.readSizes.every((length) => length <= size));
+  await waitFor(() => budget.reserved === 0, "the budget to come back after the echo");
+  conn.push(null);
+  assert.equal(await loop, "eof");
+  assert.deepEqual(totals, { records: 1, bytes: size });
+  connection.deadline[Symbol.dispose]();
+});
+
+Deno.test("echoLoop() waits, unread, for the budget its record needs; its deadline still ends the wait", async () => {
+  const size = 256 * 1024;
+  const budget = new BufferBudget(size);
+  assert.equal(budget.tryReserve(size), true); // another connection holds it all
+  const pool = new BufferPool({ mode: "record", recordSize: size });
+  using timer = new DeadlineTimer(100, 10);
+  const conn = new ScriptedConn();
+  const connection = new EchoConnection(conn, timer.start(() => conn.close()));
+  const loop = echoLoop(connection, settings(size, budget), pool, { records: 0, bytes: 0 });
+  conn.push(new Uint8Array(64 * 1024));
+  const error = await loop.then(() => undefined, (error) => error);
+  assert.equal(closeReason(error, connection.deadline.signal), "timeout");
+  assert.deepEqual(conn.readSizes, [16 * 1024], "nothing read after the first buffer filled");
+  assert.equal(budget.waiting, false, "the wait was given up");
+  assert.equal(budget.available, 0, "and reserved nothing");
+});
+
+Deno.test("echoLoop() batches small records into a larger buffer only while the budget has room", async () => {
+  const budget = new BufferBudget(250);
+  const pool = new BufferPool({ mode: "record", recordSize: 250 });
+  using timer = new DeadlineTimer(10_000);
+  const conn = new ScriptedConn();
+  const connection = new EchoConnection(conn, timer.start(() => conn.close()));
+  const loop = echoLoop(connection, settings(250, budget), pool, { records: 0, bytes: 0 });
+  conn.push(new Uint8Array(250 * 4));
+  conn.push(null);
+  assert.equal(await loop, "eof");
+  // No room to grow past 250 bytes (the budget cannot hold 500): one record per read.
+  assert.deepEqual(conn.readSizes, [250, 250, 250, 250, 250]);
+  assert.equal(conn.written.length, 4);
+  connection.deadline[Symbol.dispose]();
 });

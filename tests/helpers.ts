@@ -160,6 +160,7 @@ export class CliProcess implements AsyncDisposable {
    * @param stderrToStdout Both streams into one pipe (`2>&1`, through sh): read `stdout`.
    * @param permissions Permission flags beyond `--allow-net`.
    * @param stdin Text for standard input (then closed); none by default.
+   * @param denoFlags More flags for `deno run` (such as `--v8-flags=...`).
    */
   constructor(
     args: string[],
@@ -167,9 +168,10 @@ export class CliProcess implements AsyncDisposable {
       stderrToStdout = false,
       permissions = [] as string[],
       stdin = undefined as string | undefined,
+      denoFlags = [] as readonly string[],
     } = {},
   ) {
-    const deno = ["run", ...RUN_FLAGS, ...permissions, MAIN, ...args];
+    const deno = ["run", ...RUN_FLAGS, ...permissions, ...denoFlags, MAIN, ...args];
     this.child = new Deno.Command(stderrToStdout ? "sh" : Deno.execPath(), {
       args: stderrToStdout ? ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...deno] : deno,
       stdin: stdin === undefined ? "null" : "piped",
@@ -224,7 +226,7 @@ export class CliServer extends CliProcess {
    */
   static async start(
     args: string[],
-    options: { permissions?: string[]; stdin?: string } = {},
+    options: { permissions?: string[]; stdin?: string; denoFlags?: readonly string[] } = {},
   ): Promise<CliServer> {
     const server = new CliServer(["server", ...args], options);
     const line = await server.stdout.line();

@@ -88,6 +88,16 @@ Deno.test("--max-per-ip and --allow hold for IPv4 loopback", async () => {
   await exchange(one, 2);
 });
 
+Deno.test("--allow written as IPv4-mapped IPv6 admits the IPv4 peer it names", async () => {
+  for (const range of ["::ffff:7f00:1", "::ffff:127.0.0.0/104", "0:0:0:0:0:FFFF:127.0.0.1"]) {
+    const { server, events } = startServer({ hostname: "127.0.0.1", allow: [parseCidr(range)] });
+    await using _ = server;
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    await exchange(conn);
+    assert.deepEqual(events, [], `${range}: nothing rejected`);
+  }
+});
+
 Deno.test({
   name: "--max-per-ip and --allow hold for IPv6 loopback",
   ignore: !hasIpv6Loopback(),

@@ -40,6 +40,15 @@ Deno.test("parseServerArgs() refuses bad input with the one line users see", asy
     [["--stream=1"], /Flag "--stream" takes no value/],
     [["-p"], /^Flag "--port" needs a value \(see "echoprobe server --help"\)$/],
     [["-x"], /^Unknown flag "-x" \(see "echoprobe server --help"\)$/],
+    [["--buffer-budget", "0"], /Invalid --buffer-budget "0"/],
+    [
+      ["--buffer-budget", "100"],
+      /^Invalid --buffer-budget "100": expected at least one record \(--size 250\)$/,
+    ],
+    [
+      ["--size", "1MiB", "--buffer-budget", "512KiB"],
+      /^Invalid --buffer-budget "512KiB": expected at least one record \(--size 1048576\)$/,
+    ],
     [
       ["--metrics", "127.0.0.1"],
       /^Invalid --metrics "127.0.0.1": expected HOST:PORT or \[IPV6\]:PORT/,
@@ -103,6 +112,18 @@ Deno.test("parseServerArgs() turns each flag into its typed option", () => {
   });
 });
 
+Deno.test("parseServerArgs() reads --buffer-budget in bytes, at least one record", () => {
+  assert.deepEqual(parseServerArgs(["--buffer-budget", "64MiB"]).options, {
+    bufferBudget: 64 * 1024 * 1024,
+  });
+  assert.deepEqual(parseServerArgs(["--size", "1KiB", "--buffer-budget", "1KiB"]).options, {
+    recordSize: 1024,
+    bufferBudget: 1024,
+  });
+  // Stream mode has no records: any budget lets it echo.
+  assert.equal(parseServerArgs(["--stream", "--buffer-budget", "1"]).options.bufferBudget, 1);
+});
+
 Deno.test("parseServerArgs() sets only the options given", () => {
   const { options } = parseServerArgs(["--timeout", "1.5s"]);
   assert.deepEqual(options, { timeoutMs: 1_500 });
@@ -116,6 +137,19 @@ Deno.test("parseServerArgs() reads each --allow as a range, in order", () => {
   assert.equal(allow?.[0]?.contains("10.9.8.7"), true);
   assert.equal(allow?.[0]?.contains("11.0.0.1"), false);
   assert.equal(allow?.[1]?.contains("::1"), true);
+});
+
+Deno.test("parseServerArgs() reads an IPv4-mapped --allow range as the IPv4 range it maps", () => {
+  const { allow } = parseServerArgs([
+    "--allow",
+    "::ffff:127.0.0.0/104",
+    "--allow",
+    "::ffff:7f00:1",
+  ]).options;
+  assert.equal(allow?.[0]?.contains("127.1.2.3"), true);
+  assert.equal(allow?.[0]?.contains("10.0.0.1"), false);
+  assert.equal(allow?.[1]?.contains("127.0.0.1"), true);
+  assert.equal(allow?.[1]?.contains("127.0.0.2"), false);
 });
 
 Deno.test("parseServerArgs() makes --json the default log form; --log overrides it", () => {

@@ -86,7 +86,15 @@ Deno.test("formatAcceptError() and formatStopping() as text and JSON", () => {
   assert.equal(formatAcceptError(error, false), "accept failed: Too many open files (os error 24)");
   assert.equal(
     formatAcceptError(error, true),
-    '{"event":"accept-error","error":"Too many open files (os error 24)"}',
+    '{"event":"accept-error","error":"Too many open files (os error 24)","count":1}',
+  );
+  assert.equal(
+    formatAcceptError(error, false, 9_999),
+    "accept failed 9999 times: Too many open files (os error 24)",
+  );
+  assert.equal(
+    formatAcceptError(error, true, 9_999),
+    '{"event":"accept-error","error":"Too many open files (os error 24)","count":9999}',
   );
   assert.equal(formatStopping(3, false), "echoprobe server stopping: 3 connections open");
   assert.equal(formatStopping(3, true), '{"event":"stopping","active":3}');
@@ -114,28 +122,29 @@ Deno.test("formatStats() gives totals, rates since the last snapshot and memory 
     bytes: 75_000,
     active: 3,
     inFlight: 1,
+    logDropped: 12,
   };
   const memory = { rss: 40 * 1024 * 1024, heapUsed: 5 * 1024 * 1024 + 511 };
   assert.equal(
     formatStats(now, previous, 500, memory, false),
-    "stats active=3 inflight=1 connections=6 rejected=1 records=300 bytes=75000 records_s=400 bytes_s=100000 rss_kib=40960 heap_kib=5120",
+    "stats active=3 inflight=1 connections=6 rejected=1 records=300 bytes=75000 records_s=400 bytes_s=100000 rss_kib=40960 heap_kib=5120 log_dropped=12",
   );
   assert.equal(
     formatStats(now, previous, 500, memory, true),
-    '{"event":"stats","active":3,"inflight":1,"connections":6,"rejected":1,"records":300,"bytes":75000,"records_s":400,"bytes_s":100000,"rss_kib":40960,"heap_kib":5120}',
+    '{"event":"stats","active":3,"inflight":1,"connections":6,"rejected":1,"records":300,"bytes":75000,"records_s":400,"bytes_s":100000,"rss_kib":40960,"heap_kib":5120,"logDropped":12}',
   );
   assert.match(formatStats(now, previous, 0, memory, false), / records_s=0 bytes_s=0 /);
 });
 
-Deno.test("formatServerSummary() is the server's last line", () => {
-  const summary = { connections: 1000, rejected: 2, records: 1000, bytes: 250_000 };
+Deno.test("formatServerSummary() is the server's last line, the dropped log lines at its end", () => {
+  const summary = { connections: 1000, rejected: 2, records: 1000, bytes: 250_000, logDropped: 7 };
   assert.equal(
     formatServerSummary(summary, false),
-    "echoprobe server stopped: connections=1000 rejected=2 records=1000 bytes=250000",
+    "echoprobe server stopped: connections=1000 rejected=2 records=1000 bytes=250000 log_dropped=7",
   );
   assert.equal(
     formatServerSummary(summary, true),
-    '{"event":"summary","connections":1000,"rejected":2,"records":1000,"bytes":250000}',
+    '{"event":"summary","connections":1000,"rejected":2,"records":1000,"bytes":250000,"logDropped":7}',
   );
 });
 

@@ -7,6 +7,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { renderMetrics } from "../cli/metrics_text.ts";
 import { serverFamilies, serverMetricsHandler } from "../cli/server_metrics.ts";
 import type { ServerStats } from "../lib/serve_options.ts";
+import type { UdpServerStats } from "../lib/udp_server.ts";
 import {
   CliServer,
   closedPort,
@@ -67,6 +68,44 @@ Deno.test("serverFamilies() gives the totals as counters, what is open as gauges
     "process_resident_memory_bytes 2097152",
     "process_start_time_seconds 1700000000",
   ]);
+});
+
+const UDP_STATS: UdpServerStats = {
+  received: 100,
+  answered: 60,
+  bytes: 6_000,
+  refused: {
+    "too-large": 1,
+    "source-port": 2,
+    "not-allowed": 3,
+    "source-rate": 30,
+    "global-rate": 4,
+  },
+  sendErrors: 5,
+  sources: 7,
+};
+
+Deno.test("serverFamilies() with a UDP server adds its counts, its refusals by reason; UDP alone has none of TCP's", () => {
+  const samples = (text: string) =>
+    text.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+  const udpSamples = [
+    "echoprobe_server_udp_datagrams_received_total 100",
+    "echoprobe_server_udp_datagrams_answered_total 60",
+    "echoprobe_server_udp_echoed_bytes_total 6000",
+    'echoprobe_server_udp_datagrams_refused_total{reason="too-large"} 1',
+    'echoprobe_server_udp_datagrams_refused_total{reason="source-port"} 2',
+    'echoprobe_server_udp_datagrams_refused_total{reason="not-allowed"} 3',
+    'echoprobe_server_udp_datagrams_refused_total{reason="source-rate"} 30',
+    'echoprobe_server_udp_datagrams_refused_total{reason="global-rate"} 4',
+    "echoprobe_server_udp_send_errors_total 5",
+    "echoprobe_server_udp_sources 7",
+  ];
+  const both = samples(renderMetrics(serverFamilies(STATS, 5, 2_097_152, 0, UDP_STATS)));
+  const tcpOnly = samples(renderMetrics(serverFamilies(STATS, 5, 2_097_152, 0)));
+  const at = tcpOnly.indexOf("echoprobe_server_log_lines_dropped_total 5");
+  assert.deepEqual(both, [...tcpOnly.slice(0, at), ...udpSamples, ...tcpOnly.slice(at)]);
+  const udpOnly = samples(renderMetrics(serverFamilies(undefined, 5, 2_097_152, 0, UDP_STATS)));
+  assert.deepEqual(udpOnly, [...udpSamples, ...tcpOnly.slice(at)]);
 });
 
 Deno.test("serverMetricsHandler() answers /healthz 200 while the server accepts, then 503", async () => {

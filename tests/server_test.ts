@@ -327,3 +327,129 @@ Deno.test({
     assert.deepEqual(echo, sent);
   },
 });
+
+Deno.test("shutdown() echoes the records already waiting in the socket of an idle connection, then closes", async () => {
+  const { server, nthClose } = startServer({ graceMs: 10_000 });
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await conn.write(record(20));
+  await readRecord(conn, 250); // accepted, and idle in a read
+  const batch = new Uint8Array(250 * 8);
+  for (let i = 0; i < 8; i++) batch.set(record(21 + i), i * 250);
+  await conn.write(batch);
+  // The bytes are in the server's socket (loopback delivers them within the write),
+  // and its pending read has not seen them yet: the stop comes first.
+  const stopped = server.shutdown();
+  assert.deepEqual(await readRecord(conn, batch.length), batch);
+  await drain(conn);
+  const info = await nthClose(1);
+  assert.equal(info.reason, "shutdown");
+  assert.equal(info.records, 9);
+  assert.deepEqual(await stopped, { connections: 1, rejected: 0, records: 9, bytes: 2250 });
+});
+
+Deno.test("shutdown() echoes the records that keep arriving from a pipelining client, then closes when none is left", async () => {
+  const { server, nthClose } = startServer({ graceMs: 10_000 });
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await conn.write(record(30));
+  await readRecord(conn, 250);
+  // 2 MiB of records, more than the socket buffers hold unread: the server is still
+  // echoing them when it stops, and the client is still sending.
+  const count = 8_192;
+  const sent = new Uint8Array(250 * count);
+  for (let i = 0; i < count; i++) sent.set(record(i), i * 250);
+  const writing = conn.write(sent).then(async (n) => {
+    let written = n;
+    while (written < sent.length) written += await conn.write(sent.subarray(written));
+  });
+  const echo = new Uint8Array(sent.length);
+  let received = await conn.read(echo) ?? 0; // the echo has begun
+  const started = performance.now();
+  const stopped = server.shutdown();
+  received += await readFull(conn, echo.subarray(received));
+  await writing;
+  assert.equal(received, sent.length, "every record sent was echoed");
+  assert.deepEqual(echo, sent);
+  await drain(conn);
+  assert.equal((await nthClose(1)).reason, "shutdown");
+  assert.equal((await stopped).records, count + 1);
+  const waited = performance.now() - started;
+  assert.ok(waited < 5_000, `closed after ${waited} ms: not cut by the grace period`);
+});
+
+Deno.test("shutdown() lets a connection that sends nothing more go within a few checks", async () => {
+  const { server, nthClose } = startServer({ graceMs: 10_000 });
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await conn.write(record(40));
+  await readRecord(conn, 250);
+  const started = performance.now();
+  await server.shutdown();
+  const waited = performance.now() - started;
+  assert.equal((await nthClose(1)).reason, "shutdown");
+  assert.ok(waited < 1_000, `closed after ${waited} ms`);
+  await drain(conn);
+});
+
+Deno.test("a connection whose record would pass the buffer budget is not read until the budget frees", async () => {
+  const size = 256 * 1024;
+  const { server, nthClose } = startServer({ recordSize: size, bufferBudget: size });
+  await using _ = server;
+  const port = server.addr.port;
+  using first = await Deno.connect({ hostname: "127.0.0.1", port });
+  using second = await Deno.connect({ hostname: "127.0.0.1", port });
+  const one = record(50, size);
+  const two = record(51, size);
+  await first.write(one.subarray(0, size / 2)); // holds the whole budget for its record
+  await waitFor(() => server.inFlightConnections === 1, "the first half record");
+  const sending = (async () => {
+    let written = 0;
+    while (written < size) written += await second.write(two.subarray(written));
+  })();
+  await waitFor(() => server.inFlightConnections === 2, "the second record to start");
+  // The second connection waits, unread, for the budget: no echo while the first holds it.
+  const early = await Promise.race([
+    readRecord(second, 1).then(() => "echoed"),
+    new Promise((resolve) => setTimeout(resolve, 200, "waiting")),
+  ]);
+  assert.equal(early, "waiting");
+  await first.write(one.subarray(size / 2));
+  assert.deepEqual(await readRecord(first, size), one);
+  await sending;
+  const echo = await readRecord(second, size - 1);
+  assert.equal(echo.length, size - 1);
+  assert.deepEqual(echo, two.subarray(1));
+  first.close();
+  second.close();
+  assert.equal((await nthClose(1)).reason, "eof");
+  assert.equal((await nthClose(2)).reason, "eof");
+});
+
+Deno.test("serve() refuses a buffer budget smaller than one record", () => {
+  assert.throws(
+    () => serve({ hostname: "127.0.0.1", port: 0, recordSize: 1000, bufferBudget: 999 }),
+    RangeError,
+  );
+});
+
+Deno.test("shutdown() counts each connection once by why it closed: drained or cut by the grace as shutdown, ended by its peer as eof", async () => {
+  const { server, nthClose } = startServer({ graceMs: 300 });
+  const port = server.addr.port;
+  using drained = await Deno.connect({ hostname: "127.0.0.1", port });
+  using ending = await Deno.connect({ hostname: "127.0.0.1", port });
+  using stuck = await Deno.connect({ hostname: "127.0.0.1", port });
+  await drained.write(record(60));
+  await readRecord(drained, 250);
+  await ending.write(record(61).subarray(0, 100));
+  await stuck.write(record(62).subarray(0, 100));
+  await waitFor(() => server.inFlightConnections === 2, "two partial records");
+  const stopped = server.shutdown();
+  assert.equal((await nthClose(1)).reason, "shutdown", "the idle one, drained");
+  await ending.closeWrite(); // its partial record is echoed, then it ends
+  assert.deepEqual(await readRecord(ending, 100), record(61).subarray(0, 100));
+  assert.equal((await nthClose(2)).reason, "eof");
+  assert.equal((await nthClose(3)).reason, "shutdown", "the partial record cut by the grace");
+  await stopped;
+  const { closedBy, rejectedBy } = server.stats();
+  assert.deepEqual(closedBy, { eof: 1, timeout: 0, reset: 0, error: 0, shutdown: 2, limit: 0 });
+  assert.deepEqual(rejectedBy, { "max-connections": 0, "max-per-ip": 0, "not-allowed": 0 });
+  for (const conn of [drained, ending, stuck]) await drain(conn);
+});

@@ -3,13 +3,15 @@
  * and its sessions' ends, with Deno's own TLS client (`Deno.startTls`) and the probe.
  */
 import assert from "node:assert/strict";
+import nodeTls from "node:tls";
 import { selfSignedCertificate } from "../lib/certificate.ts";
 import type { ConnectionInfo } from "../lib/echo.ts";
 import { probe, Prober } from "../lib/probe.ts";
-import { readFull } from "../lib/record.ts";
+import { readFull, writeAll } from "../lib/record.ts";
 import { serve } from "../lib/server.ts";
 import type { ServeOptions } from "../lib/serve_options.ts";
 import { serverTls } from "../lib/tls_server.ts";
+import { TcpDuplex, TlsStream } from "../lib/tls_stream.ts";
 import { waitFor } from "./helpers.ts";
 
 const made = await selfSignedCertificate();
@@ -27,6 +29,15 @@ function tlsServer(options: ServeOptions = {}) {
     ...options,
   });
   return { server, closed };
+}
+
+/** A node:tls client over a Deno connection, read and written as one (lib/tls_stream.ts). */
+async function nodeTlsClient(port: number) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  const duplex = new TcpDuplex(conn);
+  const socket = nodeTls.connect({ socket: duplex, ca: made.cert, servername: "localhost" });
+  return { stream: new TlsStream(socket, duplex, conn), [Symbol.dispose]: () => conn.close() };
 }
 
 /** A client of Deno's own TLS (rustls), independent of the server's node:tls. */
@@ -137,4 +148,62 @@ Deno.test("serverTls() refuses what cannot serve: no certificate, not a key, ano
       return true;
     });
   }
+});
+
+Deno.test("shutdown() over TLS echoes the records already waiting, then ends the session with close_notify", async () => {
+  const { server, closed } = tlsServer({ graceMs: 10_000 });
+  using conn = await denoTlsClient(server.addr.port);
+  const first = new Uint8Array(250).fill(20);
+  await conn.write(first);
+  assert.equal(await readFull(conn, new Uint8Array(250)), 250); // idle in a read now
+  const batch = Uint8Array.from({ length: 250 * 8 }, (_, i) => i % 251);
+  await conn.write(batch);
+  // The records are in the server's socket, not yet decrypted nor read: the stop
+  // comes first, and the drain must still find them (a read that completes).
+  const started = performance.now();
+  const stopped = server.shutdown();
+  const echo = new Uint8Array(batch.length);
+  assert.equal(await readFull(conn, echo), batch.length);
+  assert.deepEqual(echo, batch);
+  // Deno's TLS reads an end without close_notify as an error (UnexpectedEof).
+  assert.equal(await conn.read(new Uint8Array(1)), null, "a clean end");
+  assert.deepEqual(await stopped, { connections: 1, rejected: 0, records: 9, bytes: 2250 });
+  const waited = performance.now() - started;
+  assert.ok(waited < 5_000, `closed after ${waited} ms: by the drain, not the grace period`);
+  assert.deepEqual(closed.map((info) => [info.reason, info.error]), [["shutdown", undefined]]);
+  assert.equal(server.stats().closedBy.shutdown, 1);
+});
+
+Deno.test("a TLS connection whose record would pass the buffer budget is not read until the budget frees", async () => {
+  const size = 256 * 1024;
+  const { server, closed } = tlsServer({ recordSize: size, bufferBudget: size });
+  await using _ = server;
+  const fill = (seed: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + seed) & 0xff);
+  const one = fill(1);
+  const two = fill(2);
+  // node:tls clients: Deno's own (rustls) held back the end of a 129 KiB record here.
+  using first = await nodeTlsClient(server.addr.port);
+  using second = await nodeTlsClient(server.addr.port);
+  await writeAll(first.stream, one.subarray(0, size / 2)); // holds the budget for its record
+  await waitFor(() => server.inFlightConnections === 1, "the first half record");
+  const sending = writeAll(second.stream, two);
+  await waitFor(() => server.inFlightConnections === 2, "the second record to start");
+  // The second connection waits, unread, for the budget: no echo while the first holds it.
+  const early = await Promise.race([
+    readFull(second.stream, new Uint8Array(1)).then(() => "echoed"),
+    new Promise((resolve) => setTimeout(resolve, 200, "waiting")),
+  ]);
+  assert.equal(early, "waiting");
+  await writeAll(first.stream, one.subarray(size / 2));
+  const echoOne = new Uint8Array(size);
+  assert.equal(await readFull(first.stream, echoOne), size);
+  assert.deepEqual(echoOne, one);
+  await sending;
+  const echoTwo = new Uint8Array(size - 1);
+  assert.equal(await readFull(second.stream, echoTwo), size - 1);
+  assert.deepEqual(echoTwo, two.subarray(1));
+  await first.stream.closeWrite();
+  await second.stream.closeWrite();
+  await waitFor(() => closed.length === 2, "both closes");
+  assert.deepEqual(closed.map((info) => info.reason), ["eof", "eof"]);
 });

@@ -29,7 +29,7 @@ Deno.test("server --udp echoes and logs each source once a period, not per datag
   assert.equal(stderr, "udp 127.0.0.1 received=7 answered=6 bytes=501 refused=1 too-large=1\n");
   assert.equal(
     stdout,
-    "echoprobe server stopped: udp received=7 answered=6 bytes=501 refused=1 too-large=1 source-port=0 not-allowed=0 source-rate=0 global-rate=0 send-errors=0\n",
+    "echoprobe server stopped: udp received=7 answered=6 bytes=501 refused=1 too-large=1 source-port=0 not-allowed=0 source-rate=0 global-rate=0 send-errors=0 log_dropped=0\n",
   );
 });
 

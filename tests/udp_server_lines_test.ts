@@ -84,11 +84,18 @@ const REFUSED = {
   "global-rate": 0,
 };
 
-Deno.test("the UDP summary lists every refusal reason, zeros included", () => {
-  const summary = { received: 100, answered: 67, bytes: 16_750, refused: REFUSED, sendErrors: 0 };
+Deno.test("the UDP summary lists every refusal reason, zeros included, then the dropped log lines", () => {
+  const summary = {
+    received: 100,
+    answered: 67,
+    bytes: 16_750,
+    refused: REFUSED,
+    sendErrors: 0,
+    logDropped: 4,
+  };
   assert.equal(
     formatUdpSummary(summary, false),
-    "echoprobe server stopped: udp received=100 answered=67 bytes=16750 refused=33 too-large=1 source-port=2 not-allowed=0 source-rate=30 global-rate=0 send-errors=0",
+    "echoprobe server stopped: udp received=100 answered=67 bytes=16750 refused=33 too-large=1 source-port=2 not-allowed=0 source-rate=30 global-rate=0 send-errors=0 log_dropped=4",
   );
   assert.deepEqual(JSON.parse(formatUdpSummary(summary, true)), {
     event: "summary",
@@ -99,10 +106,11 @@ Deno.test("the UDP summary lists every refusal reason, zeros included", () => {
     refused: 33,
     refusedBy: REFUSED,
     sendErrors: 0,
+    logDropped: 4,
   });
 });
 
-Deno.test("the UDP snapshot gives totals and rates since the last one", () => {
+Deno.test("the UDP snapshot gives totals, rates since the last one and the dropped log lines", () => {
   const zero: UdpServerStats = {
     received: 0,
     answered: 0,
@@ -120,10 +128,11 @@ Deno.test("the UDP snapshot gives totals and rates since the last one", () => {
     sources: 3,
   };
   assert.equal(
-    formatUdpStats(now, zero, 2_000, false),
-    "stats udp received=500 answered=400 refused=33 bytes=1000 received_s=250 answered_s=200 sources=3",
+    formatUdpStats({ ...now, logDropped: 9 }, zero, 2_000, false),
+    "stats udp received=500 answered=400 refused=33 bytes=1000 received_s=250 answered_s=200 sources=3 log_dropped=9",
   );
-  assert.equal(JSON.parse(formatUdpStats(now, zero, 2_000, true)).answered_s, 200);
+  const json = JSON.parse(formatUdpStats({ ...now, logDropped: 9 }, zero, 2_000, true));
+  assert.deepEqual([json.answered_s, json.logDropped], [200, 9]);
 });
 
 Deno.test("a failed receive is one log line", () => {
