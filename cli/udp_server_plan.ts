@@ -44,6 +44,12 @@ const TCP_FLAGS = [
   "max-bytes",
   "max-duration",
   "stream",
+  // TLS is over TCP: a --udp server alone would serve plain UDP and say nothing.
+  "tls",
+  "tls-cert",
+  "tls-key",
+  // The metrics cover TCP's counters only (UDP's are not wired to --metrics yet).
+  "metrics",
 ] as const;
 
 /**
