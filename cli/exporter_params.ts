@@ -59,10 +59,7 @@ export const PROBE_PARAMS = {
   connect_only: { value: "1|0", help: "Only connect (and handshake), as client --connect-only" },
   tls: { value: "1|0", help: "Speak TLS, verifying chain (--ca, else the root store) and name" },
   sni: { value: "NAME", help: "Name to send and verify, as client --sni (implies tls=1)" },
-  insecure_skip_verify: {
-    value: "1|0",
-    help: "Accept a certificate that does not verify, as the client's flag (implies tls=1)",
-  },
+  insecure_skip_verify: { value: "1|0", help: "Accept a certificate that does not verify (tls=1)" },
   pin_sha256: { value: "HEX", help: "Require this certificate fingerprint (implies tls=1)" },
 } as const satisfies Record<string, ProbeParam>;
 
