@@ -9,7 +9,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { checkPermissions, EXIT, reportError, UsageError } from "./cli/exit.ts";
 import { writeLog, writeText } from "./cli/output.ts";
 
-const HELP = `echoprobe ${denoJson.version}: an echo server and a probe that checks the echo (TCP, TLS, UDP)
+const HELP = `echoprobe ${denoJson.version}: an echo server (TCP/TLS/UDP) and a probe that checks it
 
 Usage:
   echoprobe server [flags]            run an echo server (default port 3005)
