@@ -55,12 +55,12 @@ Deno.test("runUdpProbe() counts a reply after its timeout as late, and the probe
   await using fake = new FakeUdpServer(async (datagram, _from, reply) => {
     const seq = seqOf(datagram);
     if (seq === 3) third.resolve();
-    // Probe 1's reply waits for probe 3 to arrive: long after probe 1's 50 ms.
+    // Probe 1's reply waits for probe 3 to arrive: long after probe 1's 150 ms.
     if (seq === 1) await third.promise;
     await reply(datagram);
   });
   const report = await run(
-    `target=127.0.0.1:${fake.port}&count=3&interval=100ms&timeout=50ms&max_loss=50`,
+    `target=127.0.0.1:${fake.port}&count=3&interval=200ms&timeout=150ms&max_loss=50`,
   );
   assert.deepEqual([report.summary.transmitted, report.summary.received], [3, 2]);
   assert.deepEqual(report.udp, { lost: 1, duplicates: 0, reordered: 0, late: 1, stray: 0 });

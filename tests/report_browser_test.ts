@@ -141,7 +141,7 @@ Deno.test({
     using service = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // accepts by its backlog
     const refused = `127.0.0.1:${closedPort()}`;
     const overUdp = await clientLines(
-      [`127.0.0.1:${udp.port}`, "--udp", "-c", "30", "-i", "10ms", "-t", "300ms"],
+      [`127.0.0.1:${udp.port}`, "--udp", "-c", "30", "-i", "10ms", "-t", "1s"],
       1,
     );
     const overTls = await clientLines(
