@@ -43,6 +43,11 @@ export const EXPORTER_FLAGS = {
     shows: formatDuration(EXPORTER_DEFAULTS.timeoutOffsetMs),
     help: "Taken off Prometheus's scrape timeout: the time a probe series may take",
   },
+  ca: {
+    type: "string",
+    value: "FILE",
+    help: "TLS probes trust these CA certificates (PEM), not the root store; - reads stdin",
+  },
   json: { type: "boolean", help: "The ready line and the summary as JSON" },
   help: { type: "boolean", short: "h", help: "Show this help" },
 } as const satisfies FlagTable;
@@ -55,6 +60,9 @@ const HELP = helpText(
     "/probe?target=HOST:PORT runs a probe series and answers with its metrics",
     "(probe_success, probe_duration_seconds, probe_tcp_duration_seconds{phase}, ...).",
     "A series ends within the scrape timeout Prometheus sends, less --timeout-offset.",
+    "proto=udp probes with datagrams (loss, duplicates, reordering, RFC 3550 jitter;",
+    "Deno runs UDP only with --unstable-net, else 501); tls=1 over TLS (certificate",
+    "expiry, version); connect_only=1 any TCP service (the connect alone).",
     "GET /metrics: the exporter's own metrics; GET /healthz: 200 while it serves.",
     'Prints "echoprobe exporter listening on HOST:PORT" on stdout when ready.',
     "",
@@ -68,6 +76,10 @@ const HELP = helpText(
     "echoprobe exporter",
     "echoprobe exporter --listen 127.0.0.1:0 --max-concurrent 8",
     "curl 'http://127.0.0.1:3006/probe?target=10.0.0.7:3005&count=3&interval=200ms'",
+    "curl 'http://127.0.0.1:3006/probe?target=10.0.0.7:3005&proto=udp&count=20&interval=50ms'",
+    "curl 'http://127.0.0.1:3006/probe?target=db.internal:5432&connect_only=1'",
+    "curl 'http://127.0.0.1:3006/probe?target=example.com:443&tls=1&connect_only=1'",
+    "echoprobe exporter --ca - < ca.pem",
   ],
 );
 
@@ -81,6 +93,8 @@ export interface ExporterPlan {
   maxConcurrent?: number;
   /** Milliseconds taken off the scrape timeout, if given. */
   timeoutOffsetMs?: number;
+  /** `--ca FILE`: the CA certificates TLS probes trust, read at start-up (`-`: stdin). */
+  caFile?: string;
   /** JSON lines on stdout. */
   json: boolean;
 }
@@ -103,6 +117,7 @@ export function parseExporterArgs(args: string[]): ExporterPlan {
       listen: flagValue("listen", values.listen, parseListenAddress),
       maxConcurrent: integerFlag("max-concurrent", values["max-concurrent"], 1, 100_000),
       timeoutOffsetMs: durationFlag("timeout-offset", values["timeout-offset"]),
+      caFile: values.ca,
     }),
   };
 }

@@ -10,11 +10,11 @@ import { checkPermissions, EXIT, reportError, UsageError } from "./cli/exit.ts";
 import { writesPending } from "./cli/line_queue.ts";
 import { writeLog, writeText } from "./cli/output.ts";
 
-const HELP = `echoprobe ${denoJson.version}: a TCP echo server and a probe that checks the echo
+const HELP = `echoprobe ${denoJson.version}: an echo server (TCP/TLS/UDP) and a probe that checks it
 
 Usage:
   echoprobe server [flags]            run an echo server (default port 3005)
-  echoprobe client [flags] HOST[:PORT] probe an echo server
+  echoprobe client [flags] HOST[:PORT] probe an echo server, or any TCP service (--connect-only)
   echoprobe report [flags] < LINES    client --json lines in, one HTML page out
   echoprobe exporter [flags]          probe echo servers for Prometheus (default port 3006)
   echoprobe completions bash|zsh|fish print a shell completion script

@@ -26,17 +26,20 @@ export const REPORT_FLAGS = {
 export const REPORT_HELP = helpText(
   "echoprobe report [flags] < LINES > PAGE.html",
   [
-    'Reads the JSON lines of "echoprobe client --json" (ping and load mode, several',
-    "runs one after another) on standard input and writes one self-contained HTML",
-    "page on standard output: latency over time, latency by percentile, throughput",
-    "of load runs, summary and errors. The page fetches nothing and opens offline.",
-    "Exit 2 when the input holds no probe results.",
+    'Reads the JSON lines of "echoprobe client --json" (ping and load mode, TCP, TLS,',
+    "connect-only and UDP, several runs one after another) on standard input and",
+    "writes one self-contained HTML page on standard output: latency over time,",
+    "latency by percentile, throughput of load runs, summary and errors, each run's",
+    "phases, TLS certificate and addresses, and UDP's lost, duplicated, reordered and",
+    "late replies. The page fetches nothing and opens offline. Exit 2 when the input",
+    "holds no probe results.",
   ].join("\n"),
   REPORT_FLAGS,
   [
     "echoprobe client 10.0.0.7 -c 600 -i 100ms --json | echoprobe report > run.html",
     "cat before.jsonl after.jsonl | echoprobe report --title 'before and after' > compare.html",
     "echoprobe client 10.0.0.7 -n 32 --reuse -d 30s --json | echoprobe report > load.html",
+    "echoprobe client 10.0.0.7 --udp -c 600 -i 100ms --json | echoprobe report > udp.html",
   ],
 );
 

@@ -247,13 +247,19 @@ export function formatLoadReport(
  *
  * @param target The host and port as the user gave them.
  * @param interval The interval's own figures.
+ * @param proto `udp` for a UDP run, whose every object says so (`"proto":"udp"`).
  * @returns The JSON object: wall-clock start, start and end since the run's start,
  *   successes and failures, successes per second, p50/p99/max latency, errors by code.
  */
-export function formatLoadInterval(target: string, interval: LoadInterval): string {
+export function formatLoadInterval(
+  target: string,
+  interval: LoadInterval,
+  proto?: "udp",
+): string {
   const seconds = (interval.elapsedMs - interval.startMs) / 1000;
   return JSON.stringify({
     type: "interval",
+    ...(proto ? { proto } : {}),
     target,
     timestamp: interval.startedAt.toISOString(),
     startMs: roundMs(interval.startMs),

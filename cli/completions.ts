@@ -80,6 +80,11 @@ export function completionsCommand(args: string[]): number {
   }
 }
 
+/** Whether a flag's value is a file name (`--ca FILE`): the shells complete file names. */
+function takesFile(flag: FlagSpec): boolean {
+  return flag.value === "FILE";
+}
+
 /** Every spelling of a flag: `--port`, and `-p` where it has one. */
 function spellings(name: string, flag: FlagSpec): string[] {
   return flag.short ? [`--${name}`, `-${flag.short}`] : [`--${name}`];
@@ -102,8 +107,8 @@ export function bashScript(): string {
     const words = entries.flatMap(([name, flag]) => spellings(name, flag)).join(" ");
     const valueCases = entries.filter(([, flag]) => flag.type === "string").map(
       ([name, flag]) =>
-        `        ${spellings(name, flag).join("|")}) COMPREPLY=($(compgen -W ${
-          quote((flag.choices ?? []).join(" "))
+        `        ${spellings(name, flag).join("|")}) COMPREPLY=($(${
+          takesFile(flag) ? "compgen -f" : `compgen -W ${quote((flag.choices ?? []).join(" "))}`
         } -- "$cur")); return ;;`,
     );
     const positionals = positional === "shell"
@@ -154,9 +159,12 @@ export function zshScript(): string {
   );
   const cases = Object.entries(COMMANDS).map(([command, { flags, positional }]) => {
     const specs = Object.entries(flags).map(([name, flag]) => {
-      const value = flag.type === "string"
-        ? `:${flag.value ?? "VALUE"}:${flag.choices ? `(${flag.choices.join(" ")})` : " "}`
-        : "";
+      const action = takesFile(flag)
+        ? "_files"
+        : flag.choices
+        ? `(${flag.choices.join(" ")})`
+        : " ";
+      const value = flag.type === "string" ? `:${flag.value ?? "VALUE"}:${action}` : "";
       const description = `[${zshDescription(flag.help)}]`;
       const repeat = flag.multiple ? "*" : "";
       if (!flag.short) return quote(`${repeat}--${name}${description}${value}`);
@@ -207,8 +215,13 @@ export function fishScript(): string {
     const when = `-n ${quote(`__fish_seen_subcommand_from ${command}`)}`;
     for (const [name, flag] of Object.entries(flags)) {
       const short = flag.short ? ` -s ${flag.short}` : "";
+      // -x: a value and no file names; -r -F: a value, file names completed.
       const value = flag.type === "string"
-        ? flag.choices ? ` -x -a ${quote(flag.choices.join(" "))}` : " -x"
+        ? flag.choices
+          ? ` -x -a ${quote(flag.choices.join(" "))}`
+          : takesFile(flag)
+          ? " -r -F"
+          : " -x"
         : "";
       lines.push(`complete -c echoprobe ${when}${short} -l ${name}${value} -d ${quote(flag.help)}`);
     }

@@ -6,9 +6,11 @@
  * @module
  */
 
+import { checkUnstableNet, PermissionError } from "./exit.ts";
 import { type ExporterCounts, exporterFamilies, probeFamilies } from "./exporter_metrics.ts";
 import { ParamError, probeRequest, SCRAPE_TIMEOUT_HEADER } from "./exporter_params.ts";
 import { runProbe } from "./exporter_probe.ts";
+import { runUdpProbe } from "./exporter_udp.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics_text.ts";
 
 /** How the exporter answers. */
@@ -19,10 +21,12 @@ export interface ExporterSettings {
   timeoutOffsetMs: number;
   /** Aborts when the exporter stops: running series end, new ones are refused. */
   stopping: AbortSignal;
+  /** The CA certificates (PEM) of `--ca`: TLS probes trust them in place of the root store. */
+  caCerts?: readonly string[];
 }
 
 const INDEX = `echoprobe exporter
-  /probe?target=HOST:PORT  probe an echo server; Prometheus text format
+  /probe?target=HOST:PORT  probe an echo server (proto=udp, tls=1, connect_only=1: see --help)
   /metrics                 the exporter's own metrics
   /healthz                 200 while it serves
 `;
@@ -50,7 +54,7 @@ export class ExporterHandler {
     this.#settings = settings;
     this.counts = {
       probes: { success: 0, failure: 0 },
-      rejected: { invalid: 0, busy: 0 },
+      rejected: { invalid: 0, busy: 0, unsupported: 0 },
       inFlight: 0,
       maxConcurrent: settings.maxConcurrent,
     };
@@ -89,18 +93,29 @@ export class ExporterHandler {
   };
 
   async #probe(url: URL, request: Request): Promise<Response> {
-    const { maxConcurrent, timeoutOffsetMs, stopping } = this.#settings;
+    const { maxConcurrent, timeoutOffsetMs, stopping, caCerts } = this.#settings;
     let probe;
     try {
       probe = probeRequest(
         url.searchParams,
         request.headers.get(SCRAPE_TIMEOUT_HEADER),
         timeoutOffsetMs,
+        caCerts,
       );
     } catch (error) {
       if (!(error instanceof ParamError)) throw error;
       this.counts.rejected.invalid++;
       return text(400, error.message);
+    }
+    if (probe.proto === "udp") {
+      try {
+        checkUnstableNet();
+      } catch (error) {
+        // The exporter's setup, not the request, is at fault: 501, with how to fix it.
+        if (!(error instanceof PermissionError)) throw error;
+        this.counts.rejected.unsupported++;
+        return text(501, `proto=udp: ${error.message}`);
+      }
     }
     if (stopping.aborted) return text(503, "Stopping: no new probes");
     if (this.counts.inFlight >= maxConcurrent) {
@@ -115,7 +130,9 @@ export class ExporterHandler {
     try {
       // Not `request.signal`: Deno 2.9 aborts it after every response too (and warns).
       // The series ends within the scrape's time anyway, whether or not the scraper waits.
-      report = await runProbe(probe, stopping);
+      report = probe.proto === "udp"
+        ? await runUdpProbe(probe, stopping)
+        : await runProbe(probe, stopping);
     } finally {
       this.counts.inFlight--;
     }

@@ -1,13 +1,15 @@
 /**
  * What the exporter answers: a `/probe` report as metric families (blackbox's names
- * where the meaning is the same, `probe_echo_*` for what only an echo has), and the
- * exporter's own `/metrics`. Pure.
+ * where the meaning is the same, `probe_echo_*` for what only an echo has; TLS's and
+ * UDP's own in cli/exporter_protocol_metrics.ts), and the exporter's own `/metrics`.
+ * Pure.
  *
  * @module
  */
 
 import type { ProbeReport } from "./exporter_probe.ts";
 import { PHASES } from "./exporter_probe.ts";
+import { jitterFamily, tlsFamilies, udpFamilies } from "./exporter_protocol_metrics.ts";
 import {
   buildInfoFamily,
   type MetricFamily,
@@ -22,9 +24,9 @@ function gauge(name: string, help: string, value: number): MetricFamily {
 }
 
 /**
- * The metric families of one `/probe` answer. Every series but the mismatch
- * details is always there, so a failing target keeps its series (`NaN` where a
- * value is not known).
+ * The metric families of one `/probe` answer. Every series of the probe's kind but
+ * the mismatch details and the TLS handshake's is always there, so a failing target
+ * keeps its series (`NaN` where a value is not known).
  *
  * @param report What the series found.
  * @returns The families, in a fixed order.
@@ -57,20 +59,34 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
       "1 when an echo came back with bytes other than those sent, else 0",
       report.failedDueToBytes ? 1 : 0,
     ),
-    {
-      name: "probe_tcp_duration_seconds",
-      type: "gauge",
-      help:
-        "Seconds per phase, mean of the successful probes: resolve, connect, first_byte (first echoed byte), echo (the rest of the echo)",
-      samples: PHASES.map((phase) => ({
-        labels: { phase },
-        value: seconds(report.phasesMs[phase]),
-      })),
-    },
+    report.proto === "udp"
+      ? {
+        name: "probe_udp_duration_seconds",
+        type: "gauge",
+        help: "Seconds per phase: resolve, rtt (mean round trip of the answered probes)",
+        samples: [
+          { labels: { phase: "resolve" }, value: seconds(report.phasesMs.resolve) },
+          {
+            labels: { phase: "rtt" },
+            value: summary.received ? seconds(summary.avgMs) : 0,
+          },
+        ],
+      }
+      : {
+        name: "probe_tcp_duration_seconds",
+        type: "gauge",
+        help:
+          "Seconds per phase, mean of the successful probes: resolve, connect, tls (the handshake; 0 without TLS), first_byte (first echoed byte), echo (the rest of the echo)",
+        samples: PHASES.map((phase) => ({
+          labels: { phase },
+          value: seconds(report.phasesMs[phase]),
+        })),
+      },
+    ...tlsFamilies(report),
     gauge("probe_echo_probes_sent", "Probes sent in the series", summary.transmitted),
     gauge(
       "probe_echo_probes_received",
-      "Probes whose echo came back whole and unchanged",
+      "Probes that succeeded: the echo came back whole and unchanged (connect_only=1: connected)",
       summary.received,
     ),
     gauge(
@@ -78,8 +94,18 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
       "Failed probes over probes sent, from 0 to 1",
       summary.transmitted ? (summary.transmitted - summary.received) / summary.transmitted : 0,
     ),
+    ...udpFamilies(report),
     ...rttFamilies(report),
   ];
+  if (report.proto === "tcp") {
+    families.push(
+      gauge(
+        "probe_echo_connect_attempts_failed",
+        "Connection attempts of the series that failed, those another address made up for (RFC 8305) included",
+        report.failedAttempts,
+      ),
+    );
+  }
   if (report.mismatch) {
     families.push(
       gauge(
@@ -98,8 +124,8 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
     name: "probe_error_info",
     type: "gauge",
     help:
-      "1 for each error code of the series' failed probes (resolve, refused, timeout, reset, short, mismatch, error)",
-    samples: report.errorCodes.map((code): Sample => ({ labels: { code }, value: 1 })),
+      "1 for each failure of the series: code (resolve, refused, timeout, reset, tls, short, mismatch, extra, error), phase where known (resolve, connect, tls, echo), reason of a tls failure",
+    samples: report.errors.map((labels): Sample => ({ labels: { ...labels }, value: 1 })),
   });
   return families;
 }
@@ -121,11 +147,7 @@ function rttFamilies(report: ProbeReport): MetricFamily[] {
     rtt("p90", "90th percentile (within 1%)", summary.p90Ms),
     rtt("p99", "99th percentile (within 1%)", summary.p99Ms),
     rtt("mdev", "Standard deviation of the", summary.mdevMs),
-    gauge(
-      "probe_echo_jitter_seconds",
-      "Mean difference between consecutive successful round trips, in seconds (NaN below two)",
-      seconds(summary.jitterMs),
-    ),
+    jitterFamily(report),
   ];
 }
 
@@ -133,8 +155,11 @@ function rttFamilies(report: ProbeReport): MetricFamily[] {
 export interface ExporterCounts {
   /** Probe series run to their end, by verdict. */
   probes: { success: number; failure: number };
-  /** `/probe` requests refused: bad parameters (400), or too many at once (503). */
-  rejected: { invalid: number; busy: number };
+  /**
+   * `/probe` requests refused: bad parameters (400), too many at once (503), or a
+   * probe kind this process cannot run (501: `proto=udp` without `--unstable-net`).
+   */
+  rejected: { invalid: number; busy: number; unsupported: number };
   /** Probe series running now. */
   inFlight: number;
   /** The most that may run at once. */
@@ -168,7 +193,7 @@ export function exporterFamilies(
       name: "echoprobe_exporter_requests_rejected_total",
       type: "counter",
       help:
-        "Probe requests refused: invalid (HTTP 400) or busy (HTTP 503, beyond --max-concurrent)",
+        "Probe requests refused: invalid (HTTP 400), busy (HTTP 503, beyond --max-concurrent), unsupported (HTTP 501, proto=udp without --unstable-net)",
       samples: Object.entries(counts.rejected).map(([reason, value]) => ({
         labels: { reason },
         value,

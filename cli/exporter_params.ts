@@ -7,10 +7,13 @@
  */
 
 import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { parseSha256 } from "../lib/certificate.ts";
 import { DEFAULTS, EXPORTER_DEFAULTS, MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
 import { parsePayload } from "../lib/payload.ts";
 import type { SeriesOptions } from "../lib/series.ts";
+import { parseServerName, type TlsOptions } from "../lib/tls_options.ts";
+import { MAX_DATAGRAM_BYTES, UDP_HEADER_BYTES } from "../lib/udp_datagram.ts";
 import {
   formatDuration,
   parseByteSize,
@@ -39,12 +42,12 @@ interface ProbeParam {
 
 /**
  * The query parameters of `/probe`, as `echoprobe exporter --help` lists them. New
- * probe kinds add a row here and a case in {@linkcode probeRequest} (`proto=udp`,
- * `connect_only=1`).
+ * probe kinds add a row here and a case in {@linkcode probeRequest}.
  */
 export const PROBE_PARAMS = {
   target: { value: "HOST:PORT", help: "The echo server to probe (required; port 3005 if none)" },
-  size: { value: "BYTES", help: "Bytes per probe, as client --size" },
+  proto: { value: "tcp|udp", help: "udp: a datagram per probe, as client --udp (default tcp)" },
+  size: { value: "BYTES", help: "Bytes per probe, as client --size (udp: the whole datagram)" },
   count: { value: "N", help: `Probes in the series, 1 to ${EXPORTER_DEFAULTS.maxCount}` },
   interval: { value: "DURATION", help: "From one probe's start to the next one's" },
   payload: { value: "KIND", help: "random, zeros, ascii or hex:BYTES, as client --payload" },
@@ -53,6 +56,11 @@ export const PROBE_PARAMS = {
   ip: { value: "4|6", help: "Keep to IPv4 or IPv6, as client -4 / -6" },
   seed: { value: "N", help: "Seed of the random payload" },
   max_loss: { value: "PCT", help: "Success while the loss is at most PCT percent (default 0)" },
+  connect_only: { value: "1|0", help: "Only connect (and handshake), as client --connect-only" },
+  tls: { value: "1|0", help: "Speak TLS, verifying chain (--ca, else the root store) and name" },
+  sni: { value: "NAME", help: "Name to send and verify, as client --sni (implies tls=1)" },
+  insecure_skip_verify: { value: "1|0", help: "Accept a certificate that does not verify (tls=1)" },
+  pin_sha256: { value: "HEX", help: "Require this certificate fingerprint (implies tls=1)" },
 } as const satisfies Record<string, ProbeParam>;
 
 /** The name of a `/probe` query parameter. */
@@ -60,7 +68,12 @@ export type ProbeParamName = keyof typeof PROBE_PARAMS;
 
 /** What one `/probe` request asks for. */
 export interface ProbeRequest {
-  /** The series: what the parameters set, the timeout capped and the deadline set. */
+  /** Probes over TCP (`lib/series.ts`) or UDP (`lib/udp_series.ts`, `proto=udp`). */
+  proto: "tcp" | "udp";
+  /**
+   * The series: what the parameters set, the timeout capped and the deadline set. With
+   * `proto=udp` it holds only what a UDP series takes.
+   */
   series: SeriesOptions;
   /** The target as the label and messages show it: `HOST:PORT`. */
   target: string;
@@ -81,14 +94,18 @@ export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
  * @param query The query string's parameters.
  * @param scrapeTimeout The `X-Prometheus-Scrape-Timeout-Seconds` header, if sent.
  * @param offsetMs Taken off the scrape timeout, so the answer arrives in time.
+ * @param caCerts The CA certificates TLS probes trust in place of the root store (the
+ *   exporter's `--ca`), if any.
  * @returns The request.
  * @throws {ParamError} Naming the parameter or the header that cannot be read, an
- *   unknown or repeated parameter, or a missing target.
+ *   unknown or repeated parameter, a missing target, or parameters that do not go
+ *   together (`proto=udp` with `tls=1`, `connect_only=1` with `size`, ...).
  */
 export function probeRequest(
   query: URLSearchParams,
   scrapeTimeout: string | null,
   offsetMs: number,
+  caCerts?: readonly string[],
 ): ProbeRequest {
   const given = new Map<ProbeParamName, string>();
   for (const [name, value] of query) {
@@ -115,12 +132,16 @@ export function probeRequest(
 
   const target = read("target", parseHostPort);
   if (target === undefined) throw new ParamError("Missing parameter target: expected HOST:PORT");
+  const proto = read("proto", parseProto) ?? "tcp";
   const budgetMs = scrapeBudgetMs(scrapeTimeout, offsetMs);
   const timeoutMs = Math.min(read("timeout", parseDuration) ?? DEFAULTS.timeoutMs, budgetMs);
   const series: SeriesOptions = { hostname: target.hostname, timeoutMs, deadlineMs: budgetMs };
   const port = target.port ?? DEFAULTS.port;
   if (target.port !== undefined) series.port = target.port;
-  const size = read("size", (text) => parseByteSize(text, MAX_PROBE_SIZE));
+  const size = read(
+    "size",
+    proto === "udp" ? parseDatagramSize : (text) => parseByteSize(text, MAX_PROBE_SIZE),
+  );
   if (size !== undefined) series.size = size;
   const count = read("count", (text) => parseInteger(text, 1, EXPORTER_DEFAULTS.maxCount));
   if (count !== undefined) series.count = count;
@@ -134,12 +155,77 @@ export function probeRequest(
   if (family !== undefined) series.family = family;
   const seed = read("seed", (text) => parseInteger(text, 0, 2 ** 32 - 1));
   if (seed !== undefined) series.seed = seed;
+  const connectOnly = read("connect_only", parseSwitch);
+  const tls = tlsParams(read, caCerts);
+  // What a probe kind cannot use is refused, not ignored: a scrape would be trusted
+  // for what it did not check (a UDP probe with tls=1 verifies no certificate).
+  const asked = (names: readonly ProbeParamName[]) =>
+    names.filter((name) => given.has(name) && !["0", "false"].includes(given.get(name)!));
+  if (proto === "udp") {
+    const tcpOnly = asked(["reuse", "connect_only", ...TLS_PARAMS]);
+    if (tcpOnly.length > 0) {
+      const verb = tcpOnly.length > 1 ? "do" : "does";
+      throw new ParamError(
+        `${params(tcpOnly)} ${verb} not go with proto=udp: it has no connection`,
+      );
+    }
+  } else {
+    if (connectOnly) {
+      const sending = asked(["size", "payload", "seed", "reuse"]);
+      if (sending.length > 0) {
+        throw new ParamError(`connect_only=1 sends nothing: leave out ${sending.join(", ")}`);
+      }
+      series.connectOnly = true;
+    }
+    if (tls) series.tls = tls;
+  }
   return {
+    proto,
     series,
     target: formatHostPort(target.hostname, port),
     maxLossPct: read("max_loss", parsePercent),
     budgetMs,
   };
+}
+
+/** Parameters named in a message: `Parameter sni`, `Parameters sni, tls`. */
+function params(names: readonly string[]): string {
+  return `Parameter${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+}
+
+/** The parameters of TLS: `tls=1`, and those that imply it. */
+const TLS_PARAMS = ["tls", "sni", "insecure_skip_verify", "pin_sha256"] as const;
+
+/**
+ * The TLS options the parameters ask for (`sni`, `insecure_skip_verify=1` and
+ * `pin_sha256` imply `tls=1`, as their flags imply the client's `--tls`), or
+ * `undefined` for none.
+ */
+function tlsParams(
+  read: <V>(name: ProbeParamName, parse: (text: string) => V) => V | undefined,
+  caCerts: readonly string[] | undefined,
+): TlsOptions | undefined {
+  const on = read("tls", parseSwitch);
+  const serverName = read("sni", parseServerName);
+  const insecure = read("insecure_skip_verify", parseSwitch);
+  const pinSha256 = read("pin_sha256", parseSha256);
+  const implied = [
+    serverName !== undefined && "sni",
+    insecure === true && "insecure_skip_verify",
+    pinSha256 !== undefined && "pin_sha256",
+  ].filter((name) => name !== false);
+  if (on === false && implied.length > 0) {
+    throw new ParamError(
+      `${params(implied)} ${implied.length > 1 ? "need" : "needs"} TLS: leave out tls=0`,
+    );
+  }
+  if (on !== true && implied.length === 0) return undefined;
+  const tls: TlsOptions = {};
+  if (serverName !== undefined) tls.serverName = serverName;
+  if (insecure) tls.insecureSkipVerify = true;
+  if (pinSha256 !== undefined) tls.pinSha256 = pinSha256;
+  if (caCerts) tls.caCerts = caCerts;
+  return tls;
 }
 
 /**
@@ -177,6 +263,26 @@ function parseSwitch(text: string): boolean {
   if (text === "1" || text === "true") return true;
   if (text === "0" || text === "false") return false;
   throw new ValueError(text, "1 or 0 (true or false)");
+}
+
+function parseProto(text: string): "tcp" | "udp" {
+  if (text === "tcp" || text === "udp") return text;
+  throw new ValueError(text, "tcp or udp");
+}
+
+/** A datagram's size: its header, then the payload. */
+function parseDatagramSize(text: string): number {
+  const expected =
+    `${UDP_HEADER_BYTES} to ${MAX_DATAGRAM_BYTES} bytes with proto=udp (a ${UDP_HEADER_BYTES}-byte header, then the payload)`;
+  let size: number;
+  try {
+    size = parseByteSize(text, MAX_DATAGRAM_BYTES);
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    throw new ValueError(text, expected);
+  }
+  if (size < UDP_HEADER_BYTES) throw new ValueError(text, expected);
+  return size;
 }
 
 function parseFamily(text: string): 4 | 6 {

@@ -13,6 +13,7 @@ import { ExporterHandler } from "./exporter_handler.ts";
 import { formatExporterListening, formatExporterSummary } from "./exporter_lines.ts";
 import { writeLog, writeResult } from "./output.ts";
 import { onSignals } from "./signals.ts";
+import { withCaFile } from "./tls_files.ts";
 
 /**
  * Serves the exporter until SIGINT or SIGTERM: then running probe series stop, the
@@ -20,7 +21,8 @@ import { onSignals } from "./signals.ts";
  *
  * @param plan What `parseExporterArgs()` made of the arguments.
  * @returns The exit code: 0 after a stop by signal.
- * @throws {EchoError} Code `listen` when it cannot bind.
+ * @throws {EchoError} Code `listen` when it cannot bind; {@linkcode UsageError} when
+ *   `--ca` cannot be read or holds no certificate the runtime takes.
  */
 export async function runExporter(plan: ExporterPlan): Promise<number> {
   const { hostname, port } = plan.listen ?? EXPORTER_DEFAULTS;
@@ -29,6 +31,9 @@ export async function runExporter(plan: ExporterPlan): Promise<number> {
     maxConcurrent: plan.maxConcurrent ?? EXPORTER_DEFAULTS.maxConcurrent,
     timeoutOffsetMs: plan.timeoutOffsetMs ?? EXPORTER_DEFAULTS.timeoutOffsetMs,
     stopping: stopping.signal,
+    // Read once, before the ready line: a file a scrape named would be read per request,
+    // by whoever can reach the exporter (cli/tls_files.ts says why standard input).
+    ...(plan.caFile === undefined ? {} : { caCerts: (await withCaFile(plan.caFile, {})).caCerts }),
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

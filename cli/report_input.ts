@@ -2,13 +2,26 @@
  * `echoprobe report`'s input: JSON lines as `echoprobe client --json` writes them,
  * split into runs. A ping run starts at a probe with `seq` 1 (or a `seq` that goes
  * back) and ends at its `"type":"summary"` object; a load run starts at its first
- * `"type":"interval"` object and ends at its `"type":"load"` object. Fields and types
- * it does not know are passed over and counted, never fatal.
+ * `"type":"interval"` object and ends at its `"type":"load"` object. UDP's
+ * `"type":"duplicate"` and `"type":"late"` objects belong to the ping run they come in.
+ * Fields and types it does not know are passed over and counted, never fatal.
  *
  * @module
  */
 
 import { formatHostPort } from "../lib/address.ts";
+import {
+  countsField,
+  type Json,
+  newDetails,
+  noteNotice,
+  noteProbe,
+  numberField,
+  objectField,
+  type RunDetails,
+  stringField,
+} from "./report_details.ts";
+import { ProbeOrder, sortProbes } from "./report_order.ts";
 
 /** One interval of a load run, as its `"type":"interval"` object gave it. */
 export interface IntervalRow {
@@ -56,8 +69,8 @@ export interface Run {
   size?: number | undefined;
   /** Whether the probes went over a kept connection (`--reuse`), when the lines tell. */
   reused?: boolean | undefined;
-  /** The protocol, when the lines name one (a `"protocol"` field). */
-  protocol?: string | undefined;
+  /** The protocol, connect-only, addresses, phases, TLS, UDP's notices (report_details.ts). */
+  details: RunDetails;
 }
 
 /** What was passed over while reading, so the page and stderr can say so. */
@@ -82,29 +95,6 @@ export interface ReadResult {
   skipped: Skipped;
 }
 
-type Json = Record<string, unknown>;
-
-/** A finite number, or `undefined` for anything else (missing, `null`, a string). */
-function numberField(object: Json, key: string): number | undefined {
-  const value = object[key];
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stringField(object: Json, key: string): string | undefined {
-  const value = object[key];
-  return typeof value === "string" ? value : undefined;
-}
-
-function countsField(object: Json, key: string): Record<string, number> {
-  const value = object[key];
-  const counts: Record<string, number> = {};
-  if (typeof value !== "object" || value === null) return counts;
-  for (const [code, count] of Object.entries(value)) {
-    if (typeof count === "number" && count > 0) counts[code] = count;
-  }
-  return counts;
-}
-
 /**
  * Splits JSON lines into runs, one line at a time (a million lines need not be held).
  *
@@ -127,9 +117,8 @@ export class RunReader {
   #lines = 0;
   /** The run that has not ended yet. */
   #open: Run | undefined;
-  #lastSeq = 0;
-  #host: string | undefined;
-  #port: number | undefined;
+  /** Where the open ping run's probes end (UDP's lines come in the order decided). */
+  readonly #order = new ProbeOrder();
 
   /**
    * Reads one line.
@@ -161,11 +150,13 @@ export class RunReader {
         return this.#end(type === "summary" ? "ping" : "load", json);
       case "interval":
         return this.#interval(json);
-      default: {
-        const name = type ?? "(none)";
-        this.#skipped.unknown[name] = (this.#skipped.unknown[name] ?? 0) + 1;
-      }
+      case "duplicate":
+      case "late":
+        // UDP's replies beyond a probe's first, or after its timeout: its run's.
+        if (this.#open?.kind === "ping") return noteNotice(this.#open.details, type);
     }
+    const name = type ?? "(none)";
+    this.#skipped.unknown[name] = (this.#skipped.unknown[name] ?? 0) + 1;
   }
 
   /** The runs read, and what was passed over. */
@@ -186,25 +177,27 @@ export class RunReader {
       codes: [],
       messages: new Map(),
       intervals: [],
+      details: newDetails(),
     };
     this.#runs.push(run);
     this.#open = run;
-    this.#lastSeq = 0;
-    this.#host = undefined;
-    this.#port = undefined;
     return run;
   }
 
   /** Ends the open run; a run without a closing object is named from its probes. */
   #close(): void {
     const run = this.#open;
+    // UDP writes each probe when decided: put them back in the order they were sent.
+    if (run?.details.proto === "udp" && this.#order.unordered) run.startedAt -= sortProbes(run);
+    this.#order.reset();
     if (run && run.target === "") {
-      const host = this.#host ?? run.address;
+      const { port } = run.details;
+      const host = run.details.host ?? run.address;
       run.target = host === undefined
         ? "(unknown target)"
-        : this.#port === undefined
+        : port === undefined
         ? host
-        : formatHostPort(host, this.#port);
+        : formatHostPort(host, port);
     }
     this.#open = undefined;
   }
@@ -220,15 +213,19 @@ export class RunReader {
       this.#skipped.invalid++;
       return;
     }
+    const udp = stringField(json, "proto") === "udp";
     let run = this.#open;
-    if (!run || run.kind !== "ping" || seq === 1 || seq <= this.#lastSeq) run = this.#start("ping");
-    this.#lastSeq = seq;
+    if (
+      run?.kind !== "ping" || (run.details.proto === "udp") !== udp ||
+      this.#order.startsRun(seq, udp)
+    ) run = this.#start("ping");
+    this.#order.take(seq, udp);
     if (run.atMs.length === 0) run.startedAt = at;
+    this.#order.placed(at - run.startedAt);
     run.atMs.push(at - run.startedAt);
-    this.#host ??= stringField(json, "host");
-    this.#port ??= numberField(json, "port");
-    run.address ??= stringField(json, "address");
-    run.protocol ??= stringField(json, "protocol");
+    const error = objectField(json, "error") ?? {};
+    run.address ??= stringField(ok ? json : error, "address");
+    noteProbe(run.details, json);
     if (typeof json.reused === "boolean") run.reused ??= json.reused;
     if (ok) {
       run.size ??= numberField(json, "bytes");
@@ -236,7 +233,6 @@ export class RunReader {
       run.code.push(-1);
       return;
     }
-    const error = typeof json.error === "object" && json.error !== null ? json.error as Json : {};
     const code = stringField(error, "code") ?? "error";
     let index = run.codes.indexOf(code);
     if (index === -1) {
@@ -277,6 +273,8 @@ export class RunReader {
     const run = this.#open?.kind === kind ? this.#open : this.#start(kind);
     run.summary = json;
     run.target = stringField(json, "target") ?? run.target;
+    run.details.proto ??= stringField(json, "proto");
+    if (json.connectOnly === true) run.details.connectOnly = true;
     this.#close();
   }
 }

@@ -7,7 +7,8 @@
  */
 
 import { type ChartRun, latencyChart, percentileChart, throughputChart } from "./report_charts.ts";
-import { runFigures, summaryNumber } from "./report_figures.ts";
+import { runFigures } from "./report_figures.ts";
+import { isUdp, runAddresses, runMode, runSettings, udpCells } from "./report_header.ts";
 import type { ReadResult, Run } from "./report_input.ts";
 import { codeColour, escapeHtml, formatLatency, formatSpan, runColour } from "./report_svg.ts";
 
@@ -31,36 +32,6 @@ function runLabel(run: Run): string {
     ? ""
     : `, ${new Date(run.startedAt).toISOString().slice(11, 19)}`;
   return `${run.target}${time}`;
-}
-
-function mode(run: Run): string {
-  const protocol = (run.protocol ?? "tcp").toUpperCase();
-  if (run.kind === "load") {
-    const loops = summaryNumber(run, "concurrency");
-    const rate = summaryNumber(run, "rate");
-    return `${protocol} load${Number.isNaN(loops) ? "" : `, ${loops} loops`}${
-      Number.isNaN(rate) ? "" : `, ${rate}/s scheduled`
-    }`;
-  }
-  if (run.reused === undefined) return `${protocol} ping`;
-  return `${protocol} ping, ${run.reused ? "one kept connection" : "a new connection per probe"}`;
-}
-
-function settings(run: Run, chart: ChartRun): string {
-  const { figures } = chart;
-  const words: string[] = [];
-  if (run.kind === "ping") {
-    words.push(`${figures.probes} probes`);
-    const gaps = run.atMs.slice(1).map((at, i) => at - run.atMs[i]!).sort((a, b) => a - b);
-    const gap = gaps[Math.floor(gaps.length / 2)];
-    if (gap !== undefined) words.push(`interval ≈ ${formatSpan(gap)} (median)`);
-  }
-  const bytes = summaryNumber(run, "bytes");
-  const size = run.size ?? (figures.ok > 0 ? Math.round(bytes / figures.ok) : NaN);
-  if (Number.isFinite(size)) words.push(`${size} bytes per probe`);
-  const seed = summaryNumber(run, "seed");
-  if (!Number.isNaN(seed)) words.push(`seed ${seed}`);
-  return words.join(", ");
 }
 
 function swatch(colour: string): string {
@@ -149,11 +120,11 @@ export function renderPage(read: ReadResult, options: PageOptions): string {
     charts.map((chart, r) => [
       `${swatch(runColour(r))}${r + 1}`,
       escapeHtml(chart.run.target),
-      escapeHtml(chart.run.address ?? "-"),
-      escapeHtml(mode(chart.run)),
+      escapeHtml(runAddresses(chart.run)),
+      escapeHtml(runMode(chart.run)),
       formatWhen(chart.run.startedAt),
       formatSpan(chart.figures.durationMs),
-      escapeHtml(settings(chart.run, chart)),
+      escapeHtml(runSettings(chart.run, chart.figures)),
     ]),
     "runs",
   );
@@ -189,6 +160,17 @@ export function renderPage(read: ReadResult, options: PageOptions): string {
         .join("")
     }</p>`
     : "";
+  const udpRuns = charts.flatMap((chart, r) => isUdp(chart.run) ? [{ chart, r }] : []);
+  const udp = udpRuns.length
+    ? table(
+      ["run", "lost", "duplicates", "reordered", "late", "stray", "jitter (RFC 3550)"],
+      udpRuns.map(({ chart, r }) => [
+        `${swatch(runColour(r))}${r + 1}`,
+        ...udpCells(chart.run, chart.figures),
+      ]),
+      "figures",
+    )
+    : "";
   const throughput = throughputChart(charts);
   const skipped = skippedNote(read);
   return `<!DOCTYPE html>
@@ -207,6 +189,11 @@ ${header}</header>
 <section><h2>Latency by percentile</h2>${percentileChart(charts)}</section>
 ${throughput ? `<section><h2>Throughput</h2>${throughput}</section>` : ""}
 <section><h2>Summary</h2>${summary}<p class="note">Latency in milliseconds.</p></section>
+${
+    udp
+      ? `<section><h2>UDP</h2>${udp}<p class="note">Lost: no reply within the timeout; duplicates: replies beyond a probe's first; reordered: replies after a later probe's; late: replies after their timeout (the probe stays lost); stray: datagrams that answered no probe. Jitter in milliseconds.</p></section>`
+      : ""
+  }
 <section><h2>Errors</h2>${errors}</section>
 <footer><p class="note">${escapeHtml(skipped)} Made by echoprobe ${
     escapeHtml(options.version)

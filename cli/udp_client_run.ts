@@ -11,7 +11,12 @@ import { MAX_DATAGRAM_BYTES, UDP_HEADER_BYTES } from "../lib/udp_datagram.ts";
 import { udpLoad, type UdpLoadOptions } from "../lib/udp_load.ts";
 import { udpSeries, type UdpSeriesEnd } from "../lib/udp_series.ts";
 import type { ClientPlan } from "./client_plan.ts";
-import { formatLoadProgress, type LineStyle, type LoadSettings } from "./client_lines.ts";
+import {
+  formatLoadInterval,
+  formatLoadProgress,
+  type LineStyle,
+  type LoadSettings,
+} from "./client_lines.ts";
 import { verdict } from "./client_run.ts";
 import { checkUnstableNet, EXIT, UsageError } from "./exit.ts";
 import { writeProgress, writeResult } from "./output.ts";
@@ -92,6 +97,11 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   using interrupt = interruptSignal();
   const options: UdpLoadOptions = { ...probe, ...settings, signal: interrupt.signal };
   if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
+  // One object per second before the final one, as TCP load writes: the report plots them.
+  if (style.json) {
+    options.onInterval = (interval) =>
+      writeResult(formatLoadInterval(plan.target, interval, "udp"));
+  }
   let report;
   try {
     report = await udpLoad(options);

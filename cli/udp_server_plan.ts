@@ -45,6 +45,7 @@ const TCP_FLAGS = [
   "max-duration",
   "stream",
   "buffer-budget",
+  // TLS is over TCP: a --udp server alone would serve plain UDP and say nothing.
   "tls",
   "tls-cert",
   "tls-key",

@@ -6,10 +6,11 @@
  */
 
 import { delay } from "./delay.ts";
-import type { LoadProgress } from "./load.ts";
+import type { LoadInterval, LoadProgress } from "./load.ts";
 import { probeSettings } from "./probe_options.ts";
+import { ProbeStats } from "./stats.ts";
 import { UdpProber } from "./udp_probe.ts";
-import type { UdpProbeOptions } from "./udp_probe_options.ts";
+import type { UdpEvent, UdpProbeOptions } from "./udp_probe_options.ts";
 import type { UdpSummary } from "./udp_stats.ts";
 
 /** Probes in flight at most in a run at a rate; the sender waits for room beyond it. */
@@ -40,6 +41,13 @@ export interface UdpLoadOptions extends UdpProbeOptions {
   signal?: AbortSignal;
   /** Called about once a second with the figures so far. */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Called about once a second with the figures of the probes decided in that second
+   * (as TCP load's, and iperf3's, intervals), and once at the end for the rest: the
+   * last interval ends when the last probe is decided (its reply, or its timeout), so
+   * the intervals add up to the report's totals.
+   */
+  onInterval?: (interval: LoadInterval) => void;
 }
 
 /** The result of a UDP load run: the statistics of its probes, and its rates. */
@@ -88,7 +96,7 @@ export interface UdpLoadReport extends UdpSummary {
  * ```
  */
 export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
-  const { durationMs, count, rate, onProgress } = options;
+  const { durationMs, count, rate, onProgress, onInterval } = options;
   if (durationMs === undefined && count === undefined && options.signal === undefined) {
     throw new RangeError("udpLoad() needs durationMs, count or signal");
   }
@@ -101,19 +109,50 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
   const timer = durationMs === undefined || rate !== undefined
     ? undefined
     : setTimeout(onAbort, durationMs);
-  await using prober = new UdpProber(options);
+  // Only when intervals are asked for: each probe's outcome also goes to the second's.
+  let second = onInterval ? new ProbeStats() : undefined;
+  const onEvent = second && ((event: UdpEvent) => {
+    if (event.kind !== "probe") return; // duplicates and late replies: in the summary
+    if (event.ok) second!.success(event.reply.latencyMs);
+    else second!.failure(event.error.code);
+  });
+  await using prober = new UdpProber(options, onEvent);
   const { stats } = prober;
   const started = performance.now();
-  const ticker = onProgress === undefined ? undefined : setInterval(() => {
-    const { transmitted, received } = stats.summary();
-    onProgress({
-      elapsedMs: performance.now() - started,
-      ok: received,
-      failed: transmitted - received,
-      bytes: received * size,
-      p99Ms: stats.percentile(99),
+  const startedAt = Date.now();
+  let secondStartMs = 0;
+  const endInterval = (elapsedMs: number) => {
+    if (!onInterval || !second) return;
+    const figures = second.summary();
+    onInterval({
+      startedAt: new Date(startedAt + secondStartMs),
+      startMs: secondStartMs,
+      elapsedMs,
+      ok: figures.received,
+      failed: figures.transmitted - figures.received,
+      p50Ms: figures.p50Ms,
+      p99Ms: figures.p99Ms,
+      maxMs: figures.maxMs,
+      errors: figures.errors,
     });
-  }, 1_000);
+    second = new ProbeStats();
+    secondStartMs = elapsedMs;
+  };
+  const ticker = onProgress === undefined && onInterval === undefined
+    ? undefined
+    : setInterval(() => {
+      const elapsedMs = performance.now() - started;
+      endInterval(elapsedMs);
+      if (!onProgress) return;
+      const { transmitted, received } = stats.summary();
+      onProgress({
+        elapsedMs,
+        ok: received,
+        failed: transmitted - received,
+        bytes: received * size,
+        p99Ms: stats.percentile(99),
+      });
+    }, 1_000);
   let elapsedMs: number;
   try {
     // A name that does not resolve ends the run before it starts: with one address for
@@ -128,6 +167,7 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
     clearInterval(ticker);
     options.signal?.removeEventListener("abort", onAbort);
   }
+  endInterval(performance.now() - started); // the rest, to the last probe decided
   const summary = stats.summary();
   const seconds = elapsedMs / 1000;
   const bytes = summary.received * size;

@@ -368,6 +368,11 @@ Deno.test("formatLoadInterval() is one JSON object of that interval alone", () =
     maxMs: NaN,
   }));
   assert.deepEqual([empty.perSecond, empty.p50Ms, empty.p99Ms, empty.maxMs], [0, null, null, null]);
+  // A UDP run's intervals say so, as its every object does.
+  assert.match(
+    formatLoadInterval("127.0.0.1:3005", interval, "udp"),
+    /^\{"type":"interval","proto":"udp","target":"127\.0\.0\.1:3005",/,
+  );
 });
 
 const tlsResult: ProbeResult = {

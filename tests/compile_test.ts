@@ -134,6 +134,8 @@ Deno.test("deno compile can see every subcommand module: the dynamic imports are
       "cli/report_run.ts",
       "cli/server_metrics.ts",
       "cli/exporter_run.ts",
+      // The exporter's UDP series (proto=udp), statically imported by its handler.
+      "cli/exporter_udp.ts",
       "cli/udp_client_run.ts",
       "cli/udp_server_run.ts",
       // TLS, loaded when a run uses it: lib/connect_probe.ts and cli/tls_files.ts import it.

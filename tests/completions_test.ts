@@ -126,6 +126,16 @@ Deno.test("the bash completion completes subcommands, flags and flag values", as
   assert.deepEqual(await complete("echoprobe", "completions", ""), ["bash", "zsh", "fish"]);
   assert.deepEqual(await complete("echoprobe", "report", "--t"), ["--title"]);
   assert.deepEqual(await complete("echoprobe", "client", "127.0.0.1", "--pay"), ["--payload"]);
+  // A FILE value completes file names: the TLS flags' PEM files, the exporter's --ca.
+  const file = new URL("../deno.js", import.meta.url).pathname;
+  for (
+    const words of [["client", "--ca"], ["server", "--tls-cert"], ["server", "--tls-key"], [
+      "exporter",
+      "--ca",
+    ]]
+  ) {
+    assert.deepEqual(await complete("echoprobe", ...words, file), [`${file}on`], words.join(" "));
+  }
   assert.deepEqual(
     (await complete("echoprobe", "client", "-")).sort(),
     Object.entries(CLIENT_FLAGS as FlagTable).flatMap(([name, flag]) =>
@@ -154,6 +164,7 @@ Deno.test({
     );
     assert.equal(loaded.stdout, "_echoprobe\n", loaded.stderr);
     assertEveryFlag(script, dashed);
+    assert.match(script, /'--ca\[[^\]]*\]:FILE:_files'/, "a FILE value completes files");
     const broken = await runShell("zsh", 'zsh -n <<<"$ECHOPROBE_COMPLETION"', "if [[ x", []);
     assert.notEqual(broken.code, 0, "zsh -n finds a broken script (the check is live)");
   },
@@ -180,6 +191,8 @@ Deno.test({
     assert.deepEqual(await complete("echoprobe server --l"), ["--log"]);
     assert.deepEqual((await complete("echoprobe server --log ")).sort(), ["json", "none", "text"]);
     assert.deepEqual(await complete("echoprobe cl"), ["client"]);
+    const file = new URL("../deno.js", import.meta.url).pathname;
+    assert.deepEqual(await complete(`echoprobe client --ca ${file}`), [`${file}on`]);
     // One `complete` line per flag, under its subcommand.
     assertEveryFlag(script, (command, name, short) => [
       new RegExp(

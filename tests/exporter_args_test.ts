@@ -16,6 +16,8 @@ Deno.test("parseExporterArgs() turns each flag into its typed setting", () => {
       "8",
       "--timeout-offset",
       "250ms",
+      "--ca",
+      "ca.pem",
       "--json",
     ]),
     {
@@ -24,6 +26,7 @@ Deno.test("parseExporterArgs() turns each flag into its typed setting", () => {
       listen: { hostname: "::1", port: 0 },
       maxConcurrent: 8,
       timeoutOffsetMs: 250,
+      caFile: "ca.pem",
     },
   );
   assert.equal(parseExporterArgs(["-h"]).help, true);

@@ -21,6 +21,7 @@ function assertRefused(query: string, pattern: RegExp, header: string | null = n
 
 Deno.test("probeRequest() with a target only leaves the rest to the library's defaults", () => {
   assert.deepEqual(read("target=10.0.0.7:4000"), {
+    proto: "tcp",
     series: { hostname: "10.0.0.7", port: 4000, timeoutMs: 30_000, deadlineMs: 119_500 },
     target: "10.0.0.7:4000",
     maxLossPct: undefined,
@@ -91,7 +92,12 @@ Deno.test("probeRequest() refuses a bad parameter with one line naming it", asyn
     ["target=h&ip=5", /^Invalid parameter ip="5": expected 4 or 6$/],
     ["target=h&seed=-1", /^Invalid parameter seed="-1": expected a whole number from 0/],
     ["target=h&max_loss=101", /^Invalid parameter max_loss="101": expected a percentage/],
-    ["target=h&module=tcp", /^Unknown parameter "module": expected target, size, count, /],
+    ["target=h&module=tcp", /^Unknown parameter "module": expected target, proto, size, count, /],
+    ["target=h&proto=icmp", /^Invalid parameter proto="icmp": expected tcp or udp$/],
+    ["target=h&tls=2", /^Invalid parameter tls="2": expected 1 or 0/],
+    ["target=h&connect_only=yes", /^Invalid parameter connect_only="yes": expected 1 or 0/],
+    ["target=h&sni=10.0.0.7", /^Invalid parameter sni="10.0.0.7": expected a DNS name/],
+    ["target=h&pin_sha256=AB:CD", /^Invalid parameter pin_sha256="AB:CD": expected a SHA-256/],
     ["target=h&size=1&size=2", /^Parameter "size" given more than once$/],
     ["target=h&target=i", /^Parameter "target" given more than once$/],
   ];
@@ -115,4 +121,84 @@ Deno.test("probeRequest() refuses a scrape timeout header it cannot use", () => 
     ),
     "0.5",
   );
+});
+
+Deno.test("probeRequest() reads proto=udp: a datagram's size, and nothing a datagram cannot do", async (t) => {
+  const request = read("target=10.0.0.7:3005&proto=udp&size=1000&count=20&interval=50ms&ip=4");
+  assert.equal(request.proto, "udp");
+  assert.deepEqual(request.series, {
+    hostname: "10.0.0.7",
+    port: 3005,
+    timeoutMs: 30_000,
+    deadlineMs: 119_500,
+    size: 1000,
+    count: 20,
+    intervalMs: 50,
+    family: 4,
+  });
+  assert.equal(read("target=h&proto=tcp").proto, "tcp");
+  assert.equal(read("target=h&proto=udp&size=20").series.size, 20, "the header alone");
+  assert.equal(read("target=h&proto=udp&reuse=0&tls=0").proto, "udp", "switched off: fine");
+  const cases: [string, RegExp][] = [
+    [
+      "proto=udp&size=19",
+      /^Invalid parameter size="19": expected 20 to 65507 bytes with proto=udp \(a 20-byte header, then the payload\)$/,
+    ],
+    ["proto=udp&size=64KiB", /^Invalid parameter size="64KiB": expected 20 to 65507 bytes/],
+    ["proto=udp&reuse=1", /^Parameter reuse does not go with proto=udp: it has no connection$/],
+    ["proto=udp&tls=1", /^Parameter tls does not go with proto=udp/],
+    ["proto=udp&connect_only=1&sni=db.internal", /^Parameters connect_only, sni do not go/],
+    ["proto=udp&insecure_skip_verify=true", /^Parameter insecure_skip_verify does not go/],
+  ];
+  for (const [query, pattern] of cases) {
+    await t.step(query, () => assertRefused(`target=h&${query}`, pattern));
+  }
+});
+
+Deno.test("probeRequest() reads tls=1, and sni, insecure_skip_verify and pin_sha256 imply it", async (t) => {
+  assert.equal(read("target=h").series.tls, undefined, "plain TCP by default");
+  assert.equal(read("target=h&tls=0").series.tls, undefined);
+  assert.deepEqual(read("target=h&tls=1").series.tls, {});
+  const pin = "3b:a9" + ":00".repeat(30);
+  assert.deepEqual(
+    read(`target=10.0.0.7:3443&sni=db.internal&insecure_skip_verify=1&pin_sha256=${pin}`).series
+      .tls,
+    {
+      serverName: "db.internal",
+      insecureSkipVerify: true,
+      pinSha256: "3B:A9" + ":00".repeat(30),
+    },
+  );
+  assert.deepEqual(read("target=h&insecure_skip_verify=0").series.tls, undefined);
+  // The exporter's --ca: every TLS probe trusts it in place of the root store.
+  const ca = ["-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"];
+  const withCa = probeRequest(new URLSearchParams("target=h&tls=1"), null, OFFSET_MS, ca);
+  assert.deepEqual(withCa.series.tls, { caCerts: ca });
+  assert.equal(
+    probeRequest(new URLSearchParams("target=h"), null, OFFSET_MS, ca).series.tls,
+    undefined,
+    "--ca alone does not turn TLS on",
+  );
+  await t.step("tls=0 with what implies TLS is refused", () => {
+    assertRefused("target=h&tls=0&sni=db.internal", /^Parameter sni needs TLS: leave out tls=0$/);
+    assertRefused(
+      `target=h&tls=0&insecure_skip_verify=1&pin_sha256=${pin}`,
+      /^Parameters insecure_skip_verify, pin_sha256 need TLS: leave out tls=0$/,
+    );
+  });
+});
+
+Deno.test("probeRequest() reads connect_only=1, and refuses what it would not send", async (t) => {
+  const request = read("target=db.internal:5432&connect_only=1&count=3&tls=1");
+  assert.equal(request.series.connectOnly, true);
+  assert.deepEqual(request.series.tls, {}, "a handshake and no echo: a certificate check");
+  assert.equal(read("target=h&connect_only=0").series.connectOnly, undefined);
+  const cases: [string, RegExp][] = [
+    ["size=10", /^connect_only=1 sends nothing: leave out size$/],
+    ["payload=zeros&seed=3", /^connect_only=1 sends nothing: leave out payload, seed$/],
+    ["reuse=1", /^connect_only=1 sends nothing: leave out reuse$/],
+  ];
+  for (const [query, pattern] of cases) {
+    await t.step(query, () => assertRefused(`target=h&connect_only=1&${query}`, pattern));
+  }
 });

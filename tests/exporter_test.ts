@@ -1,19 +1,27 @@
 /**
  * `echoprobe exporter` over HTTP, as Prometheus and curl see it: a child process on
- * loopback, its answers, status codes, bounds and stop. `promtool check metrics`
- * (Debian's prometheus package, installed by .ci/run) lints what it serves.
+ * loopback, its answers (TCP, UDP, TLS, connect-only), status codes, bounds and stop.
+ * `promtool check metrics` (Debian's prometheus package, installed by .ci/run) lints
+ * what it serves.
  */
 import assert from "node:assert/strict";
 import { serve } from "../lib/server.ts";
+import { serverTls } from "../lib/tls_server.ts";
+import { serveUdp } from "../lib/udp_server.ts";
 import {
   CliExporter,
   closedPort,
   FakeServer,
   hasCommand,
+  LineReader,
+  MAIN,
   promtoolCheckMetrics,
   readRecord,
   runCli,
 } from "./helpers.ts";
+import { TestPki } from "./tls_fixtures.ts";
+
+const pki = await TestPki.create();
 
 const HAS_PROMTOOL = hasCommand("promtool");
 if (!HAS_PROMTOOL) {
@@ -225,4 +233,135 @@ Deno.test("exporter: an address in use is one line on stderr and exit 3", async 
     output.stderr,
     `echoprobe: Cannot listen on "127.0.0.1:${taken.addr.port}": address in use\n`,
   );
+});
+
+Deno.test("exporter: proto=udp, tls=1 and connect_only=1 answer with their own series, promtool-clean", async () => {
+  await using udp = serveUdp({ hostname: "127.0.0.1", port: 0 });
+  const tls = await serverTls({ cert: pki.cert("good"), key: pki.key("good") });
+  await using tlsServer = serve({ hostname: "127.0.0.1", port: 0, timeoutMs: 5_000, tls });
+  const expired = await serverTls({ cert: pki.cert("expired"), key: pki.key("expired") });
+  await using expiredServer = serve({ hostname: "127.0.0.1", port: 0, tls: expired });
+  using silent = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // never accepts, never echoes
+  // The CA on standard input: the exporter reads it once, at start-up.
+  await using exporter = await CliExporter.start(["--listen", "127.0.0.1:0", "--ca", "-"], {
+    stdin: pki.ca,
+  });
+  const probe = async (query: string) => {
+    const answer = await get(exporter.url(`/probe?${query}`));
+    assert.equal(answer.status, 200, answer.body);
+    if (HAS_PROMTOOL) {
+      assert.deepEqual(await promtoolCheckMetrics(answer.body), {
+        code: 0,
+        stdout: "",
+        stderr: "",
+      });
+    }
+    return answer.body;
+  };
+
+  const overUdp = await probe(`target=127.0.0.1:${udp.addr.port}&proto=udp&count=3&interval=10ms`);
+  assert.equal(sample(overUdp, "probe_success"), 1);
+  assert.equal(sample(overUdp, "probe_echo_probes_received"), 3);
+  assert.equal(sample(overUdp, "probe_echo_probes_lost"), 0);
+  assert.equal(sample(overUdp, "probe_echo_duplicate_replies"), 0);
+  assert.ok(sample(overUdp, "probe_echo_interarrival_jitter_seconds") >= 0);
+  assert.ok(sample(overUdp, "probe_udp_duration_seconds", '{phase="rtt"}') > 0);
+  assert.doesNotMatch(overUdp, /probe_tcp_duration_seconds|probe_echo_jitter_seconds/);
+  assert.equal(udp.stats().answered, 3, "the probes went to the UDP server");
+
+  const overTls = await probe(
+    `target=localhost:${tlsServer.addr.port}&tls=1&count=2&interval=10ms`,
+  );
+  assert.equal(sample(overTls, "probe_success"), 1);
+  assert.ok(sample(overTls, "probe_tcp_duration_seconds", '{phase="tls"}') > 0);
+  const expiry = sample(overTls, "probe_ssl_earliest_cert_expiry");
+  const daysLeft = (expiry - Date.now() / 1000) / 86_400;
+  assert.ok(daysLeft > 29 && daysLeft <= 30, `${daysLeft} days left of 30`);
+  assert.equal(sample(overTls, "probe_tls_version_info", '{version="TLS 1.3"}'), 1);
+  assert.equal(sample(overTls, "probe_tls_verified", '{check="chain"}'), 1);
+  assert.equal(sample(overTls, "probe_tls_verified", '{check="name"}'), 1);
+
+  const refused = await probe(`target=localhost:${expiredServer.addr.port}&tls=1`);
+  assert.equal(sample(refused, "probe_success"), 0);
+  assert.equal(
+    sample(refused, "probe_error_info", '{code="tls",phase="tls",reason="expired"}'),
+    1,
+  );
+  assert.doesNotMatch(refused, /probe_ssl_earliest_cert_expiry/);
+
+  const target = `target=127.0.0.1:${silent.addr.port}`;
+  const connectOnly = await probe(`${target}&connect_only=1&count=2&interval=10ms`);
+  assert.equal(sample(connectOnly, "probe_success"), 1);
+  assert.ok(sample(connectOnly, "probe_tcp_duration_seconds", '{phase="connect"}') > 0);
+  assert.equal(sample(connectOnly, "probe_tcp_duration_seconds", '{phase="first_byte"}'), 0);
+  const echo = await probe(`${target}&timeout=100ms`);
+  assert.equal(sample(echo, "probe_error_info", '{code="timeout",phase="echo"}'), 1);
+
+  const refusedParam = await get(exporter.url(`/probe?${target}&proto=udp&tls=1`));
+  assert.deepEqual(
+    [refusedParam.status, refusedParam.body],
+    [400, "Parameter tls does not go with proto=udp: it has no connection\n"],
+  );
+});
+
+Deno.test("exporter: proto=udp without --unstable-net is 501 naming the flag; TCP still works", async () => {
+  await using server = serve({ hostname: "127.0.0.1", port: 0 });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", MAIN, "exporter", "--listen", "127.0.0.1:0"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stdout = new LineReader(child.stdout);
+  const stderr = new LineReader(child.stderr);
+  try {
+    const line = await stdout.line() ?? "";
+    const port = /:(\d+)$/.exec(line)?.[1];
+    assert.ok(port, `no listening line: ${line}`);
+    const url = (query: string) => `http://127.0.0.1:${port}/probe?${query}`;
+    const udp = await get(url(`target=127.0.0.1:${server.addr.port}&proto=udp`));
+    assert.deepEqual([udp.status, udp.body], [
+      501,
+      "proto=udp: UDP needs Deno's unstable network API: run with --unstable-net (deno run --allow-net --unstable-net main.ts ...)\n",
+    ]);
+    const tcp = await get(url(`target=127.0.0.1:${server.addr.port}`));
+    assert.equal(sample(tcp.body, "probe_success"), 1);
+    const own = (await get(`http://127.0.0.1:${port}/metrics`)).body;
+    assert.equal(
+      sample(own, "echoprobe_exporter_requests_rejected_total", '{reason="unsupported"}'),
+      1,
+    );
+  } finally {
+    child.kill("SIGTERM");
+    await Promise.all([stdout.rest(), stderr.rest(), child.status]);
+  }
+});
+
+Deno.test("exporter: a --ca it cannot read is one line naming it, exit 2, before it listens", async () => {
+  const missing = await runCli([
+    "exporter",
+    "--listen",
+    "127.0.0.1:0",
+    "--ca",
+    `${pki.dir}/none.pem`,
+  ]);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stdout, "");
+  assert.match(
+    missing.stderr,
+    /^echoprobe: Reading ".*none\.pem" needs read permission: run with --allow-read, or give it on standard input: --ca - < ".*none\.pem"\n$/,
+  );
+  const notPem = await runCli(
+    ["exporter", "--listen", "127.0.0.1:0", "--ca", `${pki.dir}/ca.key`],
+    {
+      permissions: [`--allow-read=${pki.dir}`],
+    },
+  );
+  assert.equal(notPem.code, 2);
+  assert.match(notPem.stderr, /^echoprobe: Invalid --ca ".*ca\.key": no PEM certificate in it\n$/);
+});
+
+Deno.test("the test certificates are removed after", async () => {
+  await pki[Symbol.asyncDispose]();
 });

@@ -246,9 +246,15 @@ export class CliExporter extends CliProcess {
   /** The HTTP port from the "listening" line. */
   port = 0;
 
-  /** Starts an exporter with `args` (add `--listen 127.0.0.1:0`) and waits for its line. */
-  static async start(args: string[]): Promise<CliExporter> {
-    const exporter = new CliExporter(["exporter", ...args]);
+  /**
+   * Starts an exporter with `args` (add `--listen 127.0.0.1:0`) and waits for its line;
+   * `options` as {@linkcode CliProcess}'s.
+   */
+  static async start(
+    args: string[],
+    options: { permissions?: string[]; stdin?: string } = {},
+  ): Promise<CliExporter> {
+    const exporter = new CliExporter(["exporter", ...args], options);
     const line = await exporter.stdout.line() ?? "";
     const port = line.startsWith("{")
       ? JSON.parse(line).port

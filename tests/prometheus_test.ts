@@ -273,6 +273,7 @@ Deno.test({
         "echo",
         "first_byte",
         "resolve",
+        "tls", // 0 without TLS, as blackbox's HTTP phase
       ]);
       // The alert of the README, loaded from it, is pending for the two failing targets.
       const alerts = await poll("the alert to be pending", 30_000, async () => {

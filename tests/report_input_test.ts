@@ -125,11 +125,11 @@ Deno.test("RunReader passes over what it cannot draw, and counts it", () => {
     '{"type":"udp-summary","target":"x"}',
     '{"type":"probe","seq":1,"timestamp":"yesterday","ok":true,"timeMs":1}',
     '{"type":"probe","seq":1,"timestamp":"2025-01-01T00:00:00Z","ok":true,"timeMs":"1"}',
-    '{"type":"probe","seq":1,"timestamp":"2025-01-01T00:00:00Z","ok":true,"timeMs":1,"protocol":"udp","ttl":64}',
+    '{"type":"probe","seq":1,"timestamp":"2025-01-01T00:00:00Z","ok":true,"timeMs":1,"proto":"udp","ttl":64}',
     "",
   ]);
   assert.equal(runs.length, 1);
-  assert.equal(runs[0]!.protocol, "udp");
+  assert.equal(runs[0]!.details.proto, "udp");
   assert.equal(runs[0]!.target, "(unknown target)");
   assert.deepEqual(skipped, {
     notJson: 2,
@@ -151,4 +151,128 @@ Deno.test("readRuns() reads lines split across chunks, and a last line without a
   assert.equal(runs.length, 1);
   assert.equal(runs[0]!.atMs.length, 50);
   assert.equal(runs[0]!.summary?.transmitted, 50);
+});
+
+Deno.test("RunReader reads a UDP run: its proto, its duplicate and late objects, reordered probes", () => {
+  const udp = (seq: number, extra: Record<string, unknown> = {}) =>
+    probe(seq, { proto: "udp", reused: undefined, from: "10.0.0.7:5432", ...extra });
+  const { runs, skipped } = read([
+    udp(1),
+    JSON.stringify({ type: "duplicate", proto: "udp", seq: 1, from: "10.0.0.7:5432", timeMs: 3 }),
+    udp(3),
+    udp(2, { reordered: true }),
+    JSON.stringify({
+      type: "probe",
+      proto: "udp",
+      seq: 4,
+      timestamp: "2025-01-01T00:00:00.400Z",
+      ok: false,
+      error: { code: "timeout", message: "No reply within 1s (lost)", size: 250, bytesBack: 0 },
+    }),
+    JSON.stringify({ type: "late", proto: "udp", seq: 4, from: "10.0.0.7:5432", timeMs: 1200 }),
+    JSON.stringify({ type: "summary", proto: "udp", target: "db.internal:5432", lost: 1 }),
+    // A notice with no UDP run open is passed over, and counted.
+    JSON.stringify({ type: "late", proto: "udp", seq: 9, timeMs: 1 }),
+  ]);
+  assert.equal(runs.length, 1);
+  const { details } = runs[0]!;
+  assert.equal(details.proto, "udp");
+  assert.deepEqual([details.duplicates, details.late, details.reordered], [1, 1, 1]);
+  assert.deepEqual(runs[0]!.codes, ["timeout"]);
+  assert.deepEqual(skipped.unknown, { late: 1 });
+});
+
+Deno.test("RunReader names a run that only failed from its errors: host, address, port", () => {
+  const failure = (seq: number) =>
+    JSON.stringify({
+      type: "probe",
+      seq,
+      timestamp: "2025-01-01T00:00:01Z",
+      ok: false,
+      error: {
+        code: "refused",
+        message: "Connection refused (::1 refused, 127.0.0.1 refused)",
+        host: "dual.test",
+        port: 3005,
+        attempts: [
+          { address: "::1", error: "refused", ms: 0.2 },
+          { address: "127.0.0.1", error: "refused", ms: 0.1 },
+        ],
+      },
+    });
+  const { runs } = read([failure(1), failure(2)]);
+  assert.equal(runs[0]!.target, "dual.test:3005", "no summary: named from the failures");
+  assert.equal(runs[0]!.details.fallbacks, 0, "a failure connected nowhere");
+  const single = JSON.stringify({
+    type: "probe",
+    seq: 1,
+    timestamp: "2025-01-01T00:00:01Z",
+    ok: false,
+    error: { code: "refused", message: "Connection refused", address: "10.0.0.9", port: 7 },
+  });
+  const [run] = read([single]).runs;
+  assert.deepEqual([run!.target, run!.address], ["10.0.0.9:7", "10.0.0.9"]);
+  assert.deepEqual([...run!.details.addresses], [["10.0.0.9", 1]]);
+});
+
+Deno.test("RunReader keeps a run's phases, TLS, connect-only probes and fallbacks between addresses", () => {
+  const tls = (seq: number, address: string, attempts?: unknown[]) =>
+    probe(seq, {
+      address,
+      connectMs: 1,
+      tlsMs: seq * 2,
+      firstByteMs: 0.5,
+      echoMs: 0.5,
+      tlsVersion: "TLSv1.3",
+      tlsVerified: ["chain", "name"],
+      certDaysLeft: 89.5 - seq,
+      ...(attempts ? { attempts } : {}),
+    });
+  const fallback = [{ address: "::1", error: "timeout", ms: 250 }, { address: "10.0.0.7", ms: 1 }];
+  const { runs } = read([tls(1, "::1"), tls(2, "10.0.0.7", fallback), tls(3, "10.0.0.7")]);
+  const { details } = runs[0]!;
+  assert.deepEqual(details.phases.tlsMs, { sum: 12, count: 3 });
+  assert.deepEqual(details.phases.connectMs, { sum: 3, count: 3 });
+  assert.deepEqual([details.tlsVersion, details.certDaysLeft], ["TLSv1.3", 86.5]);
+  assert.deepEqual(details.tlsVerified, ["chain", "name"]);
+  assert.deepEqual([details.fallbacks, details.firstFallback], [1, "::1 timeout"]);
+  assert.deepEqual([...details.addresses], [["::1", 1], ["10.0.0.7", 2]]);
+  assert.equal(details.connectOnly, false);
+  const connectOnly = read([
+    probe(1, { connectOnly: true, bytes: undefined, reused: undefined }),
+    JSON.stringify({ type: "load", target: "x:1", connectOnly: true, ok: 5, failed: 0 }),
+  ]).runs;
+  assert.deepEqual(connectOnly.map((run) => run.details.connectOnly), [true, true]);
+});
+
+Deno.test("RunReader keeps a UDP run whole though its lines come in the order decided, and sorts it", () => {
+  // As client --udp writes them: probe 1 lost (decided at its timeout, after 2 to 4),
+  // probe 3 answered before probe 2 (reordered); then the next run's probe 1.
+  const udp = (seq: number, ok: boolean, timeMs: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      type: "probe",
+      proto: "udp",
+      seq,
+      timestamp: new Date(Date.UTC(2025, 0, 1) + seq * 10).toISOString(),
+      ok,
+      ...(ok ? { address: "10.0.0.7", port: 3005, bytes: 250, timeMs } : {
+        error: { code: "timeout", message: "No reply within 100ms (lost)", size: 250 },
+      }),
+      ...extra,
+    });
+  const { runs } = read([
+    udp(3, true, 1.5),
+    udp(2, true, 9, { reordered: true }),
+    udp(4, true, 2),
+    udp(1, false, NaN),
+    udp(1, true, 0.7), // seq 1 again: the next run
+  ]);
+  assert.equal(runs.length, 2);
+  const [run, next] = runs;
+  assert.deepEqual(run!.atMs, [0, 10, 20, 30], "in the order sent, from the first sent");
+  assert.deepEqual(run!.ms.map((ms) => Number.isNaN(ms) ? "lost" : ms), ["lost", 9, 1.5, 2]);
+  assert.deepEqual(run!.code, [0, -1, -1, -1]);
+  assert.equal(run!.startedAt, Date.UTC(2025, 0, 1) + 10, "probe 1's send, not the first line's");
+  assert.equal(run!.details.reordered, 1);
+  assert.deepEqual(next!.ms, [0.7]);
 });

@@ -126,3 +126,88 @@ Deno.test("renderPage() of a load run draws its intervals and its throughput", (
   assert.match(html, /TCP load, 32 loops/);
   assert.match(html, /250 bytes per probe/);
 });
+
+Deno.test("renderPage() says each run's protocol, TLS, connect-only, addresses and phases; UDP's own table", () => {
+  const at = (seq: number) => new Date(Date.UTC(2025, 0, 1) + seq * 100).toISOString();
+  const tls = [1, 2].map((seq) =>
+    JSON.stringify({
+      type: "probe",
+      seq,
+      timestamp: at(seq),
+      ok: true,
+      host: "dual.test",
+      address: "127.0.0.1",
+      port: 3443,
+      bytes: 250,
+      reused: false,
+      connectMs: 0.5,
+      tlsMs: 2,
+      firstByteMs: 0.25,
+      echoMs: 0.25,
+      timeMs: 2.75,
+      attempts: [{ address: "::1", error: "refused", ms: 0.1 }, { address: "127.0.0.1", ms: 0.4 }],
+      tlsVersion: "TLSv1.3",
+      tlsVerified: ["pin"],
+      certDaysLeft: 88.7,
+    })
+  );
+  const connectOnly = JSON.stringify({
+    type: "probe",
+    seq: 1,
+    timestamp: at(1),
+    ok: true,
+    host: "db.internal",
+    address: "10.0.0.5",
+    port: 5432,
+    connectOnly: true,
+    connectMs: 0.4,
+    timeMs: 0.4,
+  });
+  const udp = [
+    JSON.stringify({
+      type: "probe",
+      proto: "udp",
+      seq: 1,
+      timestamp: at(1),
+      ok: true,
+      address: "10.0.0.6",
+      port: 3005,
+      bytes: 250,
+      timeMs: 1,
+    }),
+    JSON.stringify({ type: "duplicate", proto: "udp", seq: 1, from: "10.0.0.6:3005", timeMs: 2 }),
+    JSON.stringify({
+      type: "summary",
+      proto: "udp",
+      target: "10.0.0.6:3005",
+      lost: 0,
+      duplicates: 1,
+      reordered: 0,
+      late: 0,
+      stray: 2,
+      jitterMs: 0.125,
+    }),
+  ];
+  const html = page([...tls, connectOnly, ...udp]);
+  for (
+    const text of [
+      "TCP ping over TLS (TLSv1.3), a new connection per probe",
+      "connect 0.5, TLS 2, echo 0.25 ms (means)",
+      "2 connected after a failed attempt (first: ::1 refused)",
+      "certificate 88 days left, TLS verified: pin",
+      "TCP ping, connect only",
+      "1 probes, nothing sent, connect 0.4 ms (means)",
+      "<td>UDP ping</td>",
+      "<h2>UDP</h2>",
+    ]
+  ) {
+    assert.ok(html.includes(text), text);
+  }
+  assert.doesNotMatch(html, /connect only[^<]*bytes per probe/);
+  // The UDP table: the run's lost, duplicates, reordered, late, stray, jitter.
+  assert.match(
+    html,
+    /3<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>2<\/td><td>0\.125<\/td>/,
+  );
+  assert.doesNotMatch(page(pingRunLines({ count: 10 })), /<h2>UDP<\/h2>/, "no UDP run, no table");
+});

@@ -184,7 +184,7 @@ Deno.test("client --udp with every probe lost exits 1; with --max-loss above the
   assert.equal((await runCli([...args, "-q", "--max-loss", "49"])).code, 1);
 });
 
-Deno.test("client --udp load mode: a rate for a duration, one report, JSON", async () => {
+Deno.test("client --udp load mode: a rate for a duration, its intervals, one report, JSON", async () => {
   await using server = serveUdp({ hostname: "127.0.0.1", port: 0 });
   const output = await runCli([
     "client",
@@ -193,20 +193,29 @@ Deno.test("client --udp load mode: a rate for a duration, one report, JSON", asy
     "--rate",
     "500",
     "--duration",
-    "400ms",
+    "1400ms",
     "--timeout",
     "1s",
     "--json",
   ]);
   assert.equal(output.code, 0, output.stderr);
-  const report = JSON.parse(output.stdout);
+  const lines = output.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const report = lines.pop();
+  // As TCP load's: an object per second, then the rest, adding up to the report's totals.
+  assert.deepEqual(lines.map((line) => [line.type, line.proto]), [
+    ["interval", "udp"],
+    ["interval", "udp"],
+  ]);
+  assert.equal(lines[0].startMs, 0);
+  assert.equal(lines[1].startMs, lines[0].elapsedMs, "one after the other, no gap");
+  assert.equal(lines[0].ok + lines[1].ok, report.ok);
   assert.deepEqual([report.type, report.proto, report.rate, report.failed], [
     "load",
     "udp",
     500,
     0,
   ]);
-  assert.equal(report.ok, 200, "500/s for 0.4 s: the 200 probes of the schedule");
+  assert.equal(report.ok, 700, "500/s for 1.4 s: the 700 probes of the schedule");
   for (const field of ["p50Ms", "p99Ms", "p999Ms", "maxMs", "jitterMs", "perSecond"]) {
     assert.equal(typeof report[field], "number", field);
   }

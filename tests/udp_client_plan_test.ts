@@ -44,6 +44,18 @@ Deno.test("parseClientArgs() refuses what does not go with --udp", async (t) => 
     [["127.0.0.1", "--udp", "--reuse"], /^--reuse does not go with --udp/],
     [["127.0.0.1", "--udp", "--resolve"], /^--resolve does not go with --udp/],
     [
+      ["127.0.0.1", "--udp", "--tls"],
+      /^--tls does not go with --udp: a datagram has no connection \(no TLS, no connect, one address\)$/,
+    ],
+    [
+      ["127.0.0.1", "--udp", "--ca", "ca.pem", "--pin-sha256", "AB".repeat(32)],
+      /^--ca, --pin-sha256 do not go with --udp/,
+    ],
+    [["127.0.0.1", "--udp", "--sni", "db.internal"], /^--sni does not go with --udp/],
+    [["127.0.0.1", "--udp", "--insecure-skip-verify"], /^--insecure-skip-verify does not/],
+    [["127.0.0.1", "--udp", "--connect-only"], /^--connect-only does not go with --udp/],
+    [["127.0.0.1", "--udp", "--attempt-delay", "50ms"], /^--attempt-delay does not go/],
+    [
       ["127.0.0.1", "--udp", "--size", "19"],
       /^Invalid --size "19": expected 20 to 65507 bytes with --udp \(a 20-byte header, then the payload\)$/,
     ],

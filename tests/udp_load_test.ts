@@ -1,6 +1,7 @@
 /** udpLoad(): the schedule, latency free of coordinated omission, closed loops, the drain. */
 import assert from "node:assert/strict";
 import { serveUdp } from "../lib/udp_server.ts";
+import type { LoadInterval } from "../lib/load.ts";
 import { udpLoad } from "../lib/udp_load.ts";
 import { waitFor } from "./helpers.ts";
 import { FakeUdpServer, seqOf } from "./udp_helpers.ts";
@@ -20,6 +21,33 @@ Deno.test("udpLoad() at a rate keeps to the schedule and stops at the duration",
   assert.equal(server.stats().received, report.transmitted);
   assert.ok(report.elapsedMs >= 500);
   assert.equal(report.bytes, report.received * 250);
+});
+
+Deno.test("udpLoad() with onInterval gives each second's decided probes, adding up to the totals", async () => {
+  // Probe 3 is never answered: lost at its timeout, in the interval it expires in.
+  await using fake = new FakeUdpServer(async (datagram, _from, reply) => {
+    if (seqOf(datagram) !== 3) await reply(datagram);
+  });
+  const intervals: LoadInterval[] = [];
+  const report = await udpLoad({
+    hostname: "127.0.0.1",
+    port: fake.port,
+    rate: 200,
+    durationMs: 1_500,
+    timeoutMs: 300,
+    onInterval: (interval) => intervals.push(interval),
+  });
+  assert.equal(intervals.length, 2, "a second, then the rest");
+  const [first, rest] = intervals;
+  assert.equal(first!.startMs, 0);
+  assert.equal(rest!.startMs, first!.elapsedMs, "no gap");
+  assert.ok(rest!.elapsedMs >= report.elapsedMs, "the rest ends once every probe is decided");
+  assert.equal(first!.ok + rest!.ok, report.received);
+  assert.equal(first!.failed + rest!.failed, 1);
+  assert.deepEqual(first!.errors, { timeout: 1 }, "lost 300 ms after its send, in the first");
+  assert.ok(first!.p50Ms > 0 && first!.p99Ms >= first!.p50Ms);
+  const wallGap = rest!.startedAt.getTime() - first!.startedAt.getTime();
+  assert.ok(Math.abs(wallGap - first!.elapsedMs) <= 1, "wall-clock starts a second apart");
 });
 
 Deno.test("udpLoad() counts latency from the scheduled send: a stalled sender cannot hide", async () => {

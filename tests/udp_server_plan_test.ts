@@ -66,7 +66,7 @@ Deno.test("parseServerArgs() refuses UDP flags without --udp, and TCP's with --u
     [["--udp", "--max-connections", "5"], /^--max-connections is for TCP: add --tcp/],
     [["--udp", "--timeout", "1s"], /^--timeout is for TCP/],
     [["--udp", "--buffer-budget", "1MiB"], /^--buffer-budget is for TCP: add --tcp/],
-    [["--udp", "--tls"], /^--tls is for TCP: add --tcp/],
+    [["--udp", "--tls"], /^--tls is for TCP: add --tcp to serve TCP beside UDP$/],
     [["--udp", "--tls-cert", "-", "--tls-key", "-"], /^--tls-cert is for TCP: add --tcp/],
     [["--udp", "--udp-rate", "0"], /^Invalid --udp-rate "0": expected answers per second above 0$/],
     [["--udp", "--udp-burst", "0"], /^Invalid --udp-burst "0"/],
