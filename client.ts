@@ -8,7 +8,7 @@
 import { DEFAULTS } from "./lib/defaults.ts";
 import { formatDuration } from "./lib/units.ts";
 import { type ClientPlan, clientPlan } from "./cli/client_plan.ts";
-import { EXIT } from "./cli/exit.ts";
+import { checkPermissions, EXIT } from "./cli/exit.ts";
 import { type FlagTable, helpText, parseFlags } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
 
@@ -201,6 +201,8 @@ export async function clientCommand(args: string[]): Promise<number> {
     writeText(CLIENT_HELP);
     return EXIT.ok;
   }
+  // After the help and the usage errors, which need no permission.
+  checkPermissions();
   // Loaded after parsing: `--help` and usage errors need none of it.
   const { runClient } = await import("./cli/client_run.ts");
   return await runClient(plan);

@@ -9,7 +9,7 @@
 import { formatHostPort, parseListenAddress } from "./lib/address.ts";
 import { EXPORTER_DEFAULTS } from "./lib/defaults.ts";
 import { formatDuration } from "./lib/units.ts";
-import { EXIT } from "./cli/exit.ts";
+import { checkPermissions, EXIT } from "./cli/exit.ts";
 import { PROBE_PARAMS } from "./cli/exporter_params.ts";
 import {
   durationFlag,
@@ -135,6 +135,8 @@ export async function exporterCommand(args: string[]): Promise<number> {
     writeText(HELP);
     return EXIT.ok;
   }
+  // After the help and the usage errors, which need no permission.
+  checkPermissions();
   // Loaded after parsing: `--help` and usage errors need none of it.
   const { runExporter } = await import("./cli/exporter_run.ts");
   return await runExporter(plan);

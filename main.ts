@@ -6,7 +6,7 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import { checkPermissions, EXIT, reportError, UsageError } from "./cli/exit.ts";
+import { EXIT, reportError, UsageError } from "./cli/exit.ts";
 import { writesPending } from "./cli/line_queue.ts";
 import { writeLog, writeText } from "./cli/output.ts";
 
@@ -37,19 +37,17 @@ export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
-      // Each subcommand loads only its own modules: a one-shot probe starts faster.
+      // Each subcommand loads only its own modules: a one-shot probe starts faster. Each
+      // checks the permissions it needs once its flags are read (--help needs none).
       // The specifiers are literals, so `deno compile` sees and embeds every one.
       case "server":
-        checkPermissions();
         return await (await import("./server.ts")).serverCommand(rest);
       case "client":
-        checkPermissions();
         return await (await import("./client.ts")).clientCommand(rest);
       case "report":
         // Standard input and output only: no permission to check.
         return await (await import("./report.ts")).reportCommand(rest);
       case "exporter":
-        checkPermissions();
         return await (await import("./exporter.ts")).exporterCommand(rest);
       case "completions":
         return (await import("./cli/completions.ts")).completionsCommand(rest);

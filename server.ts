@@ -8,7 +8,7 @@
 
 import { DEFAULTS } from "./lib/defaults.ts";
 import { formatDuration } from "./lib/units.ts";
-import { EXIT } from "./cli/exit.ts";
+import { checkPermissions, EXIT } from "./cli/exit.ts";
 import { type FlagTable, helpText, parseFlags } from "./cli/flags.ts";
 import { writeText } from "./cli/output.ts";
 import { type ServerPlan, serverPlan } from "./cli/server_plan.ts";
@@ -204,6 +204,8 @@ export async function serverCommand(args: string[]): Promise<number> {
     writeText(HELP);
     return EXIT.ok;
   }
+  // After the help and the usage errors, which need no permission.
+  checkPermissions();
   if (plan.udp) {
     // UDP alone, or beside TCP on one port number: cli/udp_server_run.ts.
     const { runUdpServer } = await import("./cli/udp_server_run.ts");

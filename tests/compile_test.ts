@@ -86,9 +86,9 @@ Deno.test("compile:all names one asset per release target", () => {
 });
 
 Deno.test("without --allow-net, echoprobe says which permission is missing and exits 3", async () => {
-  for (const command of ["server", "client", "exporter"]) {
+  for (const args of [["server"], ["client", "127.0.0.1"], ["exporter"]]) {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", `${ROOT}main.ts`, command, "127.0.0.1"],
+      args: ["run", `${ROOT}main.ts`, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -102,6 +102,16 @@ Deno.test("without --allow-net, echoprobe says which permission is missing and e
   }
   // --help and --version need no permission.
   assert.equal((await runCli(["--version"])).code, 0);
+  for (const command of ["server", "client", "exporter", "report"]) {
+    const help = await new Deno.Command(Deno.execPath(), {
+      args: ["run", `${ROOT}main.ts`, command, "--help"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(help.code, 0, `${command} --help: ${new TextDecoder().decode(help.stderr)}`);
+    assert.match(new TextDecoder().decode(help.stdout), new RegExp(`^Usage: echoprobe ${command}`));
+  }
 });
 
 Deno.test("deno compile can see every subcommand module: the dynamic imports are in the graph", async () => {
