@@ -115,8 +115,8 @@ export class ProbeConnection {
    * @param attemptDelayMs Milliseconds between the starts of two attempts.
    * @param signal Aborts the connect (Ctrl-C, the series' deadline).
    * @param seq The probe's sequence number, for the error.
-   * @throws {ProbeError} Codes `timeout` (phase `connect`), `refused`, `reset`, `error`,
-   *   with every attempt in `details.attempts`.
+   * @throws {ProbeError} Codes `timeout`, `refused`, `reset`, `error`, all of phase
+   *   `connect`, with every attempt in `details.attempts`.
    * @throws The reason of `signal` when it aborted.
    */
   async connect(
@@ -231,7 +231,7 @@ function connectError(
   details: ProbeErrorDetails,
 ): ProbeError {
   const { attempts } = failure;
-  const where: ProbeErrorDetails = { ...details, attempts };
+  const where: ProbeErrorDetails = { ...details, attempts, phase: "connect" };
   const addresses = new Set(attempts.map((attempt) => attempt.address));
   if (addresses.size === 1) where.address = attempts[0]!.address;
   const tried = attempts.length > 1
@@ -241,7 +241,7 @@ function connectError(
     return new ProbeError(
       "timeout",
       `Timeout after ${formatDuration(timeoutMs)} connecting${tried}`,
-      { ...where, phase: "connect" },
+      where,
       { cause: failure },
     );
   }

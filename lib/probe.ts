@@ -7,6 +7,7 @@
 import { ProbeConnection } from "./connect.ts";
 import { loadTls, openConnection, type Opened, openedResult } from "./connect_probe.ts";
 import { DeadlineTimer } from "./deadline.ts";
+import { echoProblem } from "./echo_problem.ts";
 import type { ProbeError } from "./errors.ts";
 import { afterEcho, echoSlack, exchange } from "./exchange.ts";
 import { interleaveFamilies } from "./happy_eyeballs.ts";
@@ -19,7 +20,7 @@ import {
   probeSettings,
 } from "./probe_options.ts";
 import { literalFamily, resolveAddresses } from "./resolve.ts";
-import { EchoBuffers, echoProblem, extraError, mismatchError } from "./verdict.ts";
+import { EchoBuffers, extraError, mismatchError } from "./verdict.ts";
 
 export type { ProbeOptions, ProbeResult, ProberShared, ProbeSettings };
 export { probeSettings };
@@ -228,6 +229,7 @@ export class Prober implements AsyncDisposable {
         { bytesBack, size, signal: connection.deadline.signal, timeoutMs },
         connection.where(seq),
         failure,
+        this.#buffers, // the bytes that came back are compared too
       );
       this.#connection = undefined;
       await connection.closeAndWait();

@@ -63,7 +63,7 @@ Deno.test("runProbe() times the name lookup and reports the family of what it re
 Deno.test("runProbe() of a closed port: failure, code refused, no RTT", async () => {
   const report = await run(`target=127.0.0.1:${closedPort()}&count=2&interval=10ms`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "refused" }]);
+  assert.deepEqual(report.errors, [{ code: "refused", phase: "connect" }]);
   assert.equal(report.failedAttempts, 2, "one refused attempt per probe");
   assert.deepEqual([report.summary.transmitted, report.summary.received], [2, 0]);
   assert.ok(Number.isNaN(report.summary.avgMs));
@@ -78,7 +78,7 @@ Deno.test("runProbe() of a server that changes a byte: mismatch, its offset, fai
   });
   const report = await run(`target=127.0.0.1:${fake.port}`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "mismatch" }]);
+  assert.deepEqual(report.errors, [{ code: "mismatch", phase: "echo" }]);
   assert.equal(report.failedDueToBytes, true);
   assert.deepEqual(report.mismatch, { offset: 17, differing: 1 });
 });
@@ -112,6 +112,18 @@ Deno.test("runProbe() counts a series cut short by the scrape's time as a timeou
   assert.ok(elapsed >= 290 && elapsed < 2_000, `${elapsed} ms`);
 });
 
+Deno.test("runProbe() of a server that answers with something else and closes: failed due to bytes", async () => {
+  await using fake = new FakeServer(async (conn) => {
+    await readRecord(conn, 250);
+    await conn.write(new TextEncoder().encode("HTTP/1.0 400 Bad\r\n\r\n")); // 20 bytes
+  });
+  const report = await run(`target=127.0.0.1:${fake.port}`);
+  assert.equal(report.success, false);
+  assert.deepEqual(report.errors, [{ code: "mismatch", phase: "echo" }]);
+  assert.equal(report.failedDueToBytes, true);
+  assert.equal(report.mismatch?.offset, 0);
+});
+
 Deno.test("runProbe() gives up at once, without a report, when the exporter stops", async () => {
   await using fake = new FakeServer(async (conn, released) => {
     await readRecord(conn, 250);
@@ -135,7 +147,7 @@ Deno.test("runProbe() of a server that echoes more than it was sent: extra, fail
   });
   const report = await run(`target=127.0.0.1:${fake.port}`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "extra" }]);
+  assert.deepEqual(report.errors, [{ code: "extra", phase: "echo" }]);
   assert.equal(report.failedDueToBytes, true);
   assert.equal(report.mismatch, undefined);
 });

@@ -145,7 +145,7 @@ Deno.test("exporter: beyond --max-concurrent a probe gets 503 at once; the runni
   const answer = await first;
   assert.equal(answer.status, 200);
   assert.equal(sample(answer.body, "probe_success"), 0);
-  assert.equal(sample(answer.body, "probe_error_info", '{code="short"}'), 1);
+  assert.equal(sample(answer.body, "probe_error_info", '{code="short",phase="echo"}'), 1);
   const own = (await get(exporter.url("/metrics"))).body;
   assert.equal(sample(own, "echoprobe_exporter_requests_rejected_total", '{reason="busy"}'), 1);
   assert.equal(sample(own, "echoprobe_exporter_probes_total", '{result="failure"}'), 1);
