@@ -48,6 +48,8 @@ export class ProbeConnection {
   address = "";
   /** The connection attempts that made it (one per address tried). */
   attempts: ConnectAttempt[] = [];
+  /** {@linkcode ProbeConnection.connect} succeeded: what comes next is TLS, or the echo. */
+  connected = false;
   /** What the waiting read failed with, once it returned {@linkcode READ_FAILED}. */
   readError: unknown;
   /** The TLS session over the connection, once its handshake is done (lib/tls.ts). */
@@ -108,6 +110,17 @@ export class ProbeConnection {
   }
 
   /**
+   * Where a probe on this connection was as it opened, for a stop that cut it short: phase
+   * `connect` until {@linkcode ProbeConnection.connect} succeeded, then `tls` (the handshake).
+   *
+   * @param seq The probe's sequence number.
+   * @returns The details.
+   */
+  openingWhere(seq: number): ProbeErrorDetails {
+    return { ...this.where(seq), phase: this.connected ? "tls" : "connect" };
+  }
+
+  /**
    * Connects, with TCP_NODELAY set, to the first of `addresses` that answers (attempts
    * `attemptDelayMs` apart, RFC 8305), before the deadline (or `signal`) ends it.
    *
@@ -143,6 +156,7 @@ export class ProbeConnection {
       if (!(error instanceof ConnectFailure)) throw error;
       throw connectError(error, timedOut, this.#timeoutMs, this.where(seq));
     }
+    this.connected = true;
     this.deadline.renew();
   }
 

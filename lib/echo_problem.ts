@@ -1,8 +1,8 @@
 /**
  * The error of an echo that ended before its last byte came back: the server closed or
- * reset the connection, the echo's timeout passed, or a read or write failed. The bytes
- * that did come back are compared: changed ones make it a `mismatch` (they are no echo),
- * which says how the echo ended.
+ * reset the connection, the echo's timeout passed, a read or write failed, or a series'
+ * deadline cut the probe short. The bytes that did come back are compared: changed ones
+ * make it a `mismatch` (they are no echo), which says how the echo ended.
  *
  * @module
  */
@@ -128,4 +128,49 @@ function echoEnded(
     { ...details, ...difference, ended: code },
     options,
   );
+}
+
+/**
+ * The error of a probe that its run's deadline cut short (a series' `deadlineMs`): a
+ * `timeout` in the phase it was in, whose message says the deadline ended it; a
+ * `mismatch` when the bytes of the echo that came back before it differ from those sent.
+ *
+ * @param where Where the probe was (`Prober.cutShort`): `seq`, `host`, `port`,
+ *   `address` and `local` once known, `phase`; in the echo `size` and `bytesBack`, and the
+ *   difference (`offset`, `expected`, `actual`, `differing`) when the bytes back differ.
+ * @param deadlineMs The deadline's length, for the message.
+ * @returns The error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deadlineProblem } from "./echo_problem.ts";
+ *
+ * const error = deadlineProblem({ seq: 3, phase: "echo", size: 250, bytesBack: 0 }, 1000);
+ * assert.equal(error.code, "timeout");
+ * assert.equal(error.message, "Deadline of 1s reached waiting for echo (0/250 bytes back)");
+ * assert.equal(error.details.phase, "echo");
+ * ```
+ */
+export function deadlineProblem(where: ProbeErrorDetails, deadlineMs: number): ProbeError {
+  const reached = `Deadline of ${formatDuration(deadlineMs)} reached`;
+  const { phase, offset, expected, actual, differing } = where;
+  switch (phase) {
+    case "resolve":
+      return new ProbeError("timeout", `${reached} resolving "${where.host}"`, where);
+    case "connect":
+      return new ProbeError("timeout", `${reached} connecting`, where);
+    case "tls":
+      return new ProbeError("timeout", `${reached} in the TLS handshake`, where);
+    default: {
+      const message = `${reached} waiting for echo (${where.bytesBack ?? 0}/${
+        where.size ?? 0
+      } bytes back)`;
+      const difference = offset !== undefined && expected !== undefined &&
+          actual !== undefined && differing !== undefined
+        ? { offset, expected, actual, differing }
+        : undefined;
+      return echoEnded("timeout", message, { ...where, phase: "echo" }, difference);
+    }
+  }
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parseCidr } from "../lib/cidr.ts";
-import { echoProblem } from "../lib/echo_problem.ts";
+import { deadlineProblem, echoProblem } from "../lib/echo_problem.ts";
 import { ProbeError } from "../lib/errors.ts";
 import { probe, Prober } from "../lib/probe.ts";
 import { serve } from "../lib/server.ts";
@@ -141,6 +141,50 @@ Deno.test("echoProblem() of a connection closed or reset before any byte came ba
   );
   const timeout = echoProblem({ ...state, signal: AbortSignal.abort() }, { seq: 1 }, undefined);
   assert.equal(timeout.message, "Timeout after 1s waiting for echo (0/250 bytes back)");
+});
+
+Deno.test("deadlineProblem() is a timeout in the phase the deadline cut, and says the deadline did it", () => {
+  const where = { seq: 2, host: "echo.test", port: 3005 };
+  const cases: [ProbeError, string][] = [
+    [
+      deadlineProblem({ ...where, phase: "resolve" }, 1_500),
+      'Deadline of 1.5s reached resolving "echo.test"',
+    ],
+    [deadlineProblem({ ...where, phase: "connect" }, 1_500), "Deadline of 1.5s reached connecting"],
+    [
+      deadlineProblem({ ...where, phase: "tls" }, 1_500),
+      "Deadline of 1.5s reached in the TLS handshake",
+    ],
+    [
+      deadlineProblem({ ...where, phase: "echo", size: 250, bytesBack: 40 }, 1_500),
+      "Deadline of 1.5s reached waiting for echo (40/250 bytes back)",
+    ],
+  ];
+  for (const [error, message] of cases) {
+    assert.equal(error.code, "timeout");
+    assert.equal(error.message, message);
+    assert.equal(error.details.host, "echo.test");
+  }
+  assert.deepEqual(cases.map(([error]) => error.details.phase), [
+    "resolve",
+    "connect",
+    "tls",
+    "echo",
+  ]);
+});
+
+Deno.test("deadlineProblem() of an echo whose bytes back differ is a mismatch, ended by the timeout", () => {
+  const difference = { offset: 0, expected: 0x41, actual: 0x48, differing: 12 };
+  const error = deadlineProblem(
+    { seq: 1, phase: "echo", size: 250, bytesBack: 20, ...difference },
+    1_000,
+  );
+  assert.equal(error.code, "mismatch");
+  assert.equal(
+    error.message,
+    "Echo mismatch at byte 0 (sent 0x41, got 0x48; 12 of 20 bytes back differ), then deadline of 1s reached waiting for echo (20/250 bytes back)",
+  );
+  assert.equal(error.details.ended, "timeout");
 });
 
 Deno.test("probe() of a server that answers an HTTP error and closes: a mismatch at byte 0, not short", async () => {

@@ -166,7 +166,7 @@ Deno.test("exporter: the scrape timeout header, less the offset, bounds a probe 
   const elapsed = performance.now() - started;
   assert.equal(answer.status, 200);
   assert.equal(sample(answer.body, "probe_success"), 0);
-  assert.equal(sample(answer.body, "probe_error_info", '{code="timeout"}'), 1);
+  assert.equal(sample(answer.body, "probe_error_info", '{code="timeout",phase="echo"}'), 1);
   const duration = sample(answer.body, "probe_duration_seconds");
   assert.ok(duration >= 0.29 && duration < 0.6, `probe_duration_seconds ${duration}`);
   assert.ok(elapsed < 2_000, `answered after ${elapsed} ms`);
