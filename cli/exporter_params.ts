@@ -6,14 +6,13 @@
  * @module
  */
 
-import { formatHostPort, parseHostPort } from "../lib/address.ts";
+import { formatHostPort, hiddenPort, parseHostPort } from "../lib/address.ts";
 import { parseSha256 } from "../lib/certificate.ts";
 import { DEFAULTS, EXPORTER_DEFAULTS, MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
 import { parsePayload } from "../lib/payload.ts";
 import type { SeriesOptions } from "../lib/series.ts";
 import { parseServerName, type TlsOptions } from "../lib/tls_options.ts";
-import { MAX_DATAGRAM_BYTES, UDP_HEADER_BYTES } from "../lib/udp_datagram.ts";
 import {
   formatDuration,
   parseByteSize,
@@ -22,6 +21,7 @@ import {
   parsePercent,
   parsePositive,
 } from "../lib/units.ts";
+import { parseDatagramSize, parseFamily, parseProto, parseSwitch } from "./exporter_values.ts";
 
 /** A request the exporter refuses: HTTP 400 with this one-line message. */
 export class ParamError extends Error {
@@ -47,12 +47,28 @@ interface ProbeParam {
 export const PROBE_PARAMS = {
   target: { value: "HOST:PORT", help: "The echo server to probe (required; port 3005 if none)" },
   proto: { value: "tcp|udp", help: "udp: a datagram per probe, as client --udp (default tcp)" },
-  size: { value: "BYTES", help: "Bytes per probe, as client --size (udp: the whole datagram)" },
-  count: { value: "N", help: `Probes in the series, 1 to ${EXPORTER_DEFAULTS.maxCount}` },
-  interval: { value: "DURATION", help: "From one probe's start to the next one's" },
+  size: {
+    value: "BYTES",
+    help: `Bytes per probe (default ${DEFAULTS.recordSize}; udp: the whole datagram)`,
+  },
+  count: {
+    value: "N",
+    help: `Probes in the series, 1 to ${EXPORTER_DEFAULTS.maxCount} (default ${DEFAULTS.count})`,
+  },
+  interval: {
+    value: "DURATION",
+    help: `From one probe's start to the next one's (default ${
+      formatDuration(DEFAULTS.intervalMs)
+    })`,
+  },
   payload: { value: "KIND", help: "random, zeros, ascii or hex:BYTES, as client --payload" },
   reuse: { value: "1|0", help: "One connection for the whole series, as client --reuse" },
-  timeout: { value: "DURATION", help: "Deadline of each connect and echo (capped by the scrape)" },
+  timeout: {
+    value: "DURATION",
+    help: `Deadline per connect and echo, within the scrape (default ${
+      formatDuration(DEFAULTS.timeoutMs)
+    })`,
+  },
   ip: { value: "4|6", help: "Keep to IPv4 or IPv6, as client -4 / -6" },
   seed: { value: "N", help: "Seed of the random payload" },
   max_loss: { value: "PCT", help: "Success while the loss is at most PCT percent (default 0)" },
@@ -98,8 +114,9 @@ export const SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds";
  *   exporter's `--ca`), if any.
  * @returns The request.
  * @throws {ParamError} Naming the parameter or the header that cannot be read, an
- *   unknown or repeated parameter, a missing target, or parameters that do not go
- *   together (`proto=udp` with `tls=1`, `connect_only=1` with `size`, ...).
+ *   unknown or repeated parameter, a missing or ambiguous target (`::1:3005`), or
+ *   parameters that do not go together (`proto=udp` with `tls=1`, `connect_only=1` with
+ *   `size`, ...).
  */
 export function probeRequest(
   query: URLSearchParams,
@@ -132,6 +149,15 @@ export function probeRequest(
 
   const target = read("target", parseHostPort);
   if (target === undefined) throw new ParamError("Missing parameter target: expected HOST:PORT");
+  // Refused as the client refuses it: the address `::1:3005`, or `[::1]:3005` meant?
+  const hidden = hiddenPort(given.get("target")!);
+  if (hidden) {
+    const { hostname, port } = hidden;
+    const text = given.get("target");
+    throw new ParamError(
+      `Ambiguous parameter target="${text}": write [${hostname}]:${port} for port ${port}, or [${text}] for that address`,
+    );
+  }
   const proto = read("proto", parseProto) ?? "tcp";
   const budgetMs = scrapeBudgetMs(scrapeTimeout, offsetMs);
   const timeoutMs = Math.min(read("timeout", parseDuration) ?? DEFAULTS.timeoutMs, budgetMs);
@@ -257,36 +283,4 @@ export function scrapeBudgetMs(header: string | null, offsetMs: number): number 
     );
   }
   return timeoutMs - offsetMs;
-}
-
-function parseSwitch(text: string): boolean {
-  if (text === "1" || text === "true") return true;
-  if (text === "0" || text === "false") return false;
-  throw new ValueError(text, "1 or 0 (true or false)");
-}
-
-function parseProto(text: string): "tcp" | "udp" {
-  if (text === "tcp" || text === "udp") return text;
-  throw new ValueError(text, "tcp or udp");
-}
-
-/** A datagram's size: its header, then the payload. */
-function parseDatagramSize(text: string): number {
-  const expected =
-    `${UDP_HEADER_BYTES} to ${MAX_DATAGRAM_BYTES} bytes with proto=udp (a ${UDP_HEADER_BYTES}-byte header, then the payload)`;
-  let size: number;
-  try {
-    size = parseByteSize(text, MAX_DATAGRAM_BYTES);
-  } catch (error) {
-    if (!(error instanceof ValueError)) throw error;
-    throw new ValueError(text, expected);
-  }
-  if (size < UDP_HEADER_BYTES) throw new ValueError(text, expected);
-  return size;
-}
-
-function parseFamily(text: string): 4 | 6 {
-  if (text === "4") return 4;
-  if (text === "6") return 6;
-  throw new ValueError(text, "4 or 6");
 }

@@ -35,7 +35,7 @@ const BYTE_ERRORS: ReadonlySet<string> = new Set(["mismatch", "extra"]);
 export interface ErrorLabels {
   /** The error code: `refused`, `timeout`, `tls`, ... */
   code: string;
-  /** Where: `resolve`, `connect`, `tls` or `echo` (timeouts, and every `tls` failure). */
+  /** Where: `resolve`, `connect`, `tls` or `echo`. */
   phase?: string;
   /** Why a TLS handshake failed: `expired`, `unknown-issuer`, `name-mismatch`, ... */
   reason?: string;
@@ -185,8 +185,9 @@ function noteTls(tls: TlsReport, result: ProbeResult): void {
 }
 
 /**
- * Runs the TCP series a request asks for and sums it up. A series cut short by its
- * deadline (the scrape's time) counts the probe it could not finish as a `timeout`.
+ * Runs the TCP series a request asks for and sums it up. When its deadline (the scrape's
+ * time) ends the series, a probe it cut short is a `timeout` (the series yields it); a
+ * deadline between two probes counts nothing, as no probe was sent.
  *
  * @param request What to probe, from `probeRequest()` (`proto` `tcp`).
  * @param signal Aborts the series: the exporter is stopping.
@@ -218,10 +219,6 @@ export async function runProbe(
   for (let next = await series.next();; next = await series.next()) {
     if (next.done) {
       if (next.value.stoppedBy === "signal") return undefined;
-      if (next.value.stoppedBy === "deadline") {
-        stats.failure("timeout");
-        noteError(errors, { code: "timeout", details: { seq: 0 } });
-      }
       break;
     }
     const outcome = next.value;

@@ -48,6 +48,8 @@ export class ProbeConnection {
   address = "";
   /** The connection attempts that made it (one per address tried). */
   attempts: ConnectAttempt[] = [];
+  /** {@linkcode ProbeConnection.connect} succeeded: what comes next is TLS, or the echo. */
+  connected = false;
   /** What the waiting read failed with, once it returned {@linkcode READ_FAILED}. */
   readError: unknown;
   /** The TLS session over the connection, once its handshake is done (lib/tls.ts). */
@@ -108,6 +110,17 @@ export class ProbeConnection {
   }
 
   /**
+   * Where a probe on this connection was as it opened, for a stop that cut it short: phase
+   * `connect` until {@linkcode ProbeConnection.connect} succeeded, then `tls` (the handshake).
+   *
+   * @param seq The probe's sequence number.
+   * @returns The details.
+   */
+  openingWhere(seq: number): ProbeErrorDetails {
+    return { ...this.where(seq), phase: this.connected ? "tls" : "connect" };
+  }
+
+  /**
    * Connects, with TCP_NODELAY set, to the first of `addresses` that answers (attempts
    * `attemptDelayMs` apart, RFC 8305), before the deadline (or `signal`) ends it.
    *
@@ -115,8 +128,8 @@ export class ProbeConnection {
    * @param attemptDelayMs Milliseconds between the starts of two attempts.
    * @param signal Aborts the connect (Ctrl-C, the series' deadline).
    * @param seq The probe's sequence number, for the error.
-   * @throws {ProbeError} Codes `timeout` (phase `connect`), `refused`, `reset`, `error`,
-   *   with every attempt in `details.attempts`.
+   * @throws {ProbeError} Codes `timeout`, `refused`, `reset`, `error`, all of phase
+   *   `connect`, with every attempt in `details.attempts`.
    * @throws The reason of `signal` when it aborted.
    */
   async connect(
@@ -143,6 +156,7 @@ export class ProbeConnection {
       if (!(error instanceof ConnectFailure)) throw error;
       throw connectError(error, timedOut, this.#timeoutMs, this.where(seq));
     }
+    this.connected = true;
     this.deadline.renew();
   }
 
@@ -231,7 +245,7 @@ function connectError(
   details: ProbeErrorDetails,
 ): ProbeError {
   const { attempts } = failure;
-  const where: ProbeErrorDetails = { ...details, attempts };
+  const where: ProbeErrorDetails = { ...details, attempts, phase: "connect" };
   const addresses = new Set(attempts.map((attempt) => attempt.address));
   if (addresses.size === 1) where.address = attempts[0]!.address;
   const tried = attempts.length > 1
@@ -241,7 +255,7 @@ function connectError(
     return new ProbeError(
       "timeout",
       `Timeout after ${formatDuration(timeoutMs)} connecting${tried}`,
-      { ...where, phase: "connect" },
+      where,
       { cause: failure },
     );
   }

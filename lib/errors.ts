@@ -124,8 +124,10 @@ export interface ProbeErrorDetails {
   /** For code `extra`: bytes that came back beyond those sent. */
   extraBytes?: number;
   /**
-   * For code `timeout` (and a `resolve` that timed out): what was timed out; `tls` for
-   * every `tls` failure too.
+   * Where the probe failed: `resolve` (the name), `connect`, `tls` (the handshake) or
+   * `echo` (sending and reading back, and what came after). Every failure of a TCP probe
+   * has one; a code with one phase only (`resolve`, `refused`, `tls`, `short`, `mismatch`,
+   * `extra`) always has it ({@linkcode ProbeError} fills it in).
    */
   phase?: "resolve" | "connect" | "tls" | "echo";
   /** For code `tls`: why the handshake failed. */
@@ -136,9 +138,25 @@ export interface ProbeErrorDetails {
   expected?: number;
   /** For code `mismatch`: the byte echoed at `offset`. */
   actual?: number;
-  /** For code `mismatch`: how many bytes differ. */
+  /** For code `mismatch`: how many bytes differ (of those that came back). */
   differing?: number;
+  /**
+   * For code `mismatch` of an echo that came back short (`bytesBack` below `size`): how it
+   * ended, as the code it would have failed with had its bytes been right (`short`: the
+   * server closed the connection; `reset`; `timeout`; `error`).
+   */
+  ended?: "short" | "reset" | "timeout" | "error";
 }
+
+/** The phase of the codes that can happen in one phase only. */
+const CODE_PHASES: Partial<Record<ErrorCode, ProbeErrorDetails["phase"]>> = {
+  resolve: "resolve",
+  refused: "connect",
+  tls: "tls",
+  short: "echo",
+  mismatch: "echo",
+  extra: "echo",
+};
 
 /**
  * A probe failed: it could not resolve, connect, or get its bytes back unchanged.
@@ -155,6 +173,7 @@ export interface ProbeErrorDetails {
  * });
  * assert.equal(error.code, "short");
  * assert.equal(error.details.bytesBack, 120);
+ * assert.equal(error.details.phase, "echo"); // the one phase a short echo can happen in
  * ```
  */
 export class ProbeError extends EchoError {
@@ -166,7 +185,8 @@ export class ProbeError extends EchoError {
    *
    * @param code The stable code.
    * @param message One line for people.
-   * @param details The sequence number and what is known of the failure.
+   * @param details The sequence number and what is known of the failure; without a
+   *   `phase`, a code that happens in one phase only gets that one (`refused`: `connect`).
    * @param options The underlying error, as `cause`.
    */
   constructor(
@@ -177,7 +197,8 @@ export class ProbeError extends EchoError {
   ) {
     super(code, message, options);
     this.name = "ProbeError";
-    this.details = details;
+    const phase = details.phase === undefined ? CODE_PHASES[code] : undefined;
+    this.details = phase === undefined ? details : { ...details, phase };
   }
 }
 

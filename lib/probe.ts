@@ -7,7 +7,8 @@
 import { ProbeConnection } from "./connect.ts";
 import { loadTls, openConnection, type Opened, openedResult } from "./connect_probe.ts";
 import { DeadlineTimer } from "./deadline.ts";
-import type { ProbeError } from "./errors.ts";
+import { echoProblem } from "./echo_problem.ts";
+import type { ProbeError, ProbeErrorDetails } from "./errors.ts";
 import { afterEcho, echoSlack, exchange } from "./exchange.ts";
 import { interleaveFamilies } from "./happy_eyeballs.ts";
 import { fillPayload } from "./payload.ts";
@@ -19,7 +20,7 @@ import {
   probeSettings,
 } from "./probe_options.ts";
 import { literalFamily, resolveAddresses } from "./resolve.ts";
-import { EchoBuffers, echoProblem, extraError, mismatchError } from "./verdict.ts";
+import { EchoBuffers, extraError, mismatchError } from "./verdict.ts";
 
 export type { ProbeOptions, ProbeResult, ProberShared, ProbeSettings };
 export { probeSettings };
@@ -58,6 +59,12 @@ const NOTHING = Promise.resolve(undefined);
 export class Prober implements AsyncDisposable {
   /** Reused connections that dropped and were reconnected. */
   drops = 0;
+  /**
+   * Where the probe in flight was when `options.signal` stopped it, once it was connecting
+   * (`phase` `connect`, `tls` or `echo`, and its bytes back): lib/echo_problem.ts's
+   * `deadlineProblem()` makes it the probe's error when the stop is a series' deadline.
+   */
+  cutShort: ProbeErrorDetails | undefined;
   readonly #options: ProbeSettings;
   readonly #timer: DeadlineTimer;
   /** The timer is this prober's own (disposed of with it), not a shared one. */
@@ -211,6 +218,7 @@ export class Prober implements AsyncDisposable {
         opened = await openConnection(connection, this.#options, this.#addresses!, seq);
       } catch (error) {
         this.#connection = undefined;
+        if (this.#options.signal?.aborted) this.cutShort = connection.openingWhere(seq);
         throw error;
       }
       if (opened.result) {
@@ -228,9 +236,11 @@ export class Prober implements AsyncDisposable {
         { bytesBack, size, signal: connection.deadline.signal, timeoutMs },
         connection.where(seq),
         failure,
+        this.#buffers, // the bytes that came back are compared too
       );
       this.#connection = undefined;
       await connection.closeAndWait();
+      if (this.#options.signal?.aborted) this.cutShort = problem.details;
       this.#options.signal?.throwIfAborted();
       const dropped = problem.code === "reset" || problem.code === "short";
       if (reused && retryOnDrop && dropped) {

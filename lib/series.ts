@@ -7,6 +7,7 @@
 
 import { DEFAULTS } from "./defaults.ts";
 import { delay } from "./delay.ts";
+import { deadlineProblem } from "./echo_problem.ts";
 import { ProbeError } from "./errors.ts";
 import { type ProbeOptions, Prober, type ProbeResult } from "./probe.ts";
 
@@ -22,7 +23,10 @@ export interface SeriesOptions extends ProbeOptions {
    * @default {1000}
    */
   intervalMs?: number;
-  /** Stop after this many milliseconds, cutting short a probe in progress. */
+  /**
+   * Stop after this many milliseconds, cutting short a probe in progress: that probe fails
+   * (code `timeout`, in the phase it was in), as ping counts it lost.
+   */
   deadlineMs?: number;
   /**
    * Stop after the first successful probe.
@@ -46,7 +50,11 @@ export interface SeriesEnd {
 
 /**
  * Runs probes one after the other and yields each outcome; returns why it stopped.
- * A probe cut short by the deadline or the signal is not yielded.
+ * A probe cut short by the deadline is yielded as failed (code `timeout`, the phase it
+ * was in, the message saying the deadline ended it; a `mismatch` if the bytes of its echo
+ * that came back differ from those sent): it was sent, and nothing came back in time. A
+ * deadline between two probes stops the series with nothing more to yield. A probe cut
+ * short by the signal (Ctrl-C) is not yielded: the run was interrupted, not timed out.
  *
  * On a kept connection (`reuse`) a probe's outcome is yielded when the next probe is
  * about to be sent (or when the run ends): bytes that arrive after its echo until then
@@ -104,8 +112,16 @@ export async function* probeSeries(
     try {
       outcome = { seq, timestamp, ok: true, result: await prober.probe(seq) };
     } catch (error) {
-      if (stop?.aborted) return end(stoppedBy());
-      if (!(error instanceof ProbeError)) throw error;
+      if (options.signal?.aborted) return end("signal");
+      if (!(error instanceof ProbeError)) {
+        if (!stop?.aborted) throw error;
+        // The deadline cut the probe short (the prober throws its reason). It had not
+        // started connecting when the prober says nothing: it was resolving the name.
+        const where = prober.cutShort ??
+          { seq, host: options.hostname, port: options.port ?? DEFAULTS.port, phase: "resolve" };
+        yield { seq, timestamp, ok: false, error: deadlineProblem(where, options.deadlineMs!) };
+        return end("deadline");
+      }
       outcome = { seq, timestamp, ok: false, error };
     }
     const last = count !== 0 && seq >= count;

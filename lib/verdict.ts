@@ -1,13 +1,13 @@
 /**
- * The verdict on an echo: the bytes compared, and the error of an echo that
- * failed, came back short or came back changed.
+ * The verdict on an echo: the bytes compared, and the error of an echo that came
+ * back complete but changed, or with more bytes than sent. An echo that ended before
+ * its last byte is lib/echo_problem.ts's.
  *
  * @module
  */
 
-import { isReset, ProbeError, type ProbeErrorDetails } from "./errors.ts";
+import { ProbeError, type ProbeErrorDetails } from "./errors.ts";
 import { compare, type Difference } from "./payload.ts";
-import { formatDuration } from "./units.ts";
 
 /**
  * Whether `echo` holds the same bytes as `payload`: four bytes at a time, the rest
@@ -99,64 +99,29 @@ export class EchoBuffers {
       ? undefined
       : compare(this.payload, this.echo);
   }
-}
 
-/** What is known of an echo that did not complete. */
-export interface EchoState {
-  /** Bytes of the echo read. */
-  bytesBack: number;
-  /** Bytes sent. */
-  size: number;
-  /** The echo's deadline: aborted means it timed out. */
-  signal: AbortSignal;
-  /** The deadline's length, for the message. */
-  timeoutMs: number;
-}
-
-/**
- * The error of an echo that failed or came back short.
- *
- * @param state The bytes back and the deadline.
- * @param where The probe's `seq`, and where it was: `host`, `address`, `port`, `local`.
- * @param failure What the read or write threw, or `undefined` when the server closed.
- * @returns A `timeout`, `reset`, `error` or `short` error.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { echoProblem } from "./verdict.ts";
- *
- * const state = { bytesBack: 100, size: 250, signal: new AbortController().signal, timeoutMs: 1000 };
- * const error = echoProblem(state, { seq: 4 }, undefined);
- * assert.equal(error.code, "short");
- * assert.equal(error.message, "Connection closed by the server (100/250 bytes back)");
- * ```
- */
-export function echoProblem(
-  state: EchoState,
-  where: ProbeErrorDetails,
-  failure: unknown,
-): ProbeError {
-  const { bytesBack, size, signal } = state;
-  const back = `${bytesBack}/${size} bytes back`;
-  const details = { ...where, size, bytesBack };
-  if (signal.aborted) {
-    return new ProbeError(
-      "timeout",
-      `Timeout after ${formatDuration(state.timeoutMs)} waiting for echo (${back})`,
-      { ...details, phase: "echo" },
-    );
+  /**
+   * Compares the first `bytesBack` bytes of the echo with those of the payload: the part
+   * of an echo that came back before it ended short.
+   *
+   * @param bytesBack Bytes of the echo read.
+   * @returns `undefined` when they are equal (or none came back), else where they differ.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EchoBuffers } from "./verdict.ts";
+   *
+   * const buffers = new EchoBuffers(6, 64);
+   * buffers.payload.set([1, 2, 3, 4, 5, 6]);
+   * buffers.echo.set([1, 9]); // two bytes back, the second changed
+   * assert.equal(buffers.differenceWithin(1), undefined);
+   * assert.deepEqual(buffers.differenceWithin(2), { offset: 1, expected: 2, actual: 9, differing: 1 });
+   * ```
+   */
+  differenceWithin(bytesBack: number): Difference | undefined {
+    return compare(this.payload.subarray(0, bytesBack), this.echo);
   }
-  if (failure !== undefined) {
-    const reset = isReset(failure);
-    return new ProbeError(
-      reset ? "reset" : "error",
-      reset ? `Connection reset (${back})` : `Echo failed (${back}): ${(failure as Error).message}`,
-      details,
-      { cause: failure },
-    );
-  }
-  return new ProbeError("short", `Connection closed by the server (${back})`, details);
 }
 
 /**
@@ -181,14 +146,37 @@ export function mismatchError(
   size: number,
   where: ProbeErrorDetails,
 ): ProbeError {
-  const { offset, differing, expected, actual } = difference;
   return new ProbeError(
     "mismatch",
-    `Echo mismatch at byte ${offset} (sent ${hex(expected)}, got ${
-      hex(actual)
-    }; ${differing} of ${size} bytes differ)`,
-    { ...where, size, bytesBack: size, ...difference },
+    mismatchWords(difference, `${size} bytes`),
+    { ...where, size, bytesBack: size, ...difference, phase: "echo" },
   );
+}
+
+/**
+ * The words of a mismatch: where the bytes differ, and how many of those compared.
+ *
+ * @param difference Where the bytes differ.
+ * @param compared What was compared: `250 bytes`, `20 bytes back`.
+ * @returns `Echo mismatch at byte 17 (sent 0x4f, got 0xb0; 1 of 250 bytes differ)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mismatchWords } from "./verdict.ts";
+ *
+ * const difference = { offset: 0, expected: 0x4f, actual: 0x48, differing: 18 };
+ * assert.equal(
+ *   mismatchWords(difference, "20 bytes back"),
+ *   "Echo mismatch at byte 0 (sent 0x4f, got 0x48; 18 of 20 bytes back differ)",
+ * );
+ * ```
+ */
+export function mismatchWords(difference: Difference, compared: string): string {
+  const { offset, differing, expected, actual } = difference;
+  return `Echo mismatch at byte ${offset} (sent ${hex(expected)}, got ${
+    hex(actual)
+  }; ${differing} of ${compared} differ)`;
 }
 
 /**
@@ -219,7 +207,7 @@ export function extraError(size: number, extraBytes: number, where: ProbeErrorDe
     `${extraBytes} ${
       extraBytes === 1 ? "byte" : "bytes"
     } more than sent came back (${bytesBack}/${size} bytes back)`,
-    { ...where, size, bytesBack, extraBytes },
+    { ...where, size, bytesBack, extraBytes, phase: "echo" },
   );
 }
 

@@ -296,6 +296,7 @@ Deno.test("CLI: the client reports a refused connection, where, and exits 1", as
       address: "127.0.0.1",
       port,
       attempts: [{ address: "127.0.0.1", error: "refused" }],
+      phase: "connect",
     },
   });
   assert.equal(summary.type, "summary");

@@ -83,7 +83,7 @@ Deno.test("formatOutcome() of a failure: its message, red only when colour is as
 Deno.test("formatOutcome() of a failure as JSON carries the code and details, never colour", () => {
   assert.equal(
     formatOutcome(refused, { json: true, color: true }),
-    '{"type":"probe","seq":2,"timestamp":"2026-01-02T03:04:05.678Z","ok":false,"error":{"code":"refused","message":"Connection refused"}}',
+    '{"type":"probe","seq":2,"timestamp":"2026-01-02T03:04:05.678Z","ok":false,"error":{"code":"refused","message":"Connection refused","phase":"connect"}}',
   );
   const timeout: ProbeOutcome = {
     seq: 3,
@@ -340,6 +340,7 @@ Deno.test("formatOutcome() shows the attempts of a name's addresses: all in JSON
       { address: "::1", error: "refused", ms: 0.212 },
       { address: "127.0.0.1", error: "refused", ms: 0.1 },
     ],
+    phase: "connect",
   });
 });
 

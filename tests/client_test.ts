@@ -85,6 +85,38 @@ Deno.test("client --deadline stops a --count 0 run by itself", async () => {
   assert.ok(summary.durationMs >= 300);
 });
 
+Deno.test("client counts a probe that --deadline cuts short as transmitted and lost, and says why", async () => {
+  await using fake = new FakeServer(async (conn, released) => {
+    await readRecord(conn, 250); // and never echo
+    await released;
+  });
+  const target = `127.0.0.1:${fake.port}`;
+  const args = ["client", target, "-c", "3", "-i", "100ms", "-w", "300ms", "--timeout", "5s"];
+  const json = await runCli([...args, "--json"]);
+  assert.equal(json.code, 1, json.stderr);
+  const { probes, summary } = jsonLines(json.stdout);
+  assert.equal(probes.length, 1);
+  assert.equal(probes[0].ok, false);
+  assert.deepEqual(
+    [probes[0].error.code, probes[0].error.phase, probes[0].error.message],
+    ["timeout", "echo", "Deadline of 300ms reached waiting for echo (0/250 bytes back)"],
+  );
+  assert.deepEqual(
+    [summary.transmitted, summary.received, summary.lossPct, summary.errors],
+    [1, 0, 100, { timeout: 1 }],
+  );
+  const text = await runCli(args);
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `\nseq=1 ${target} deadline of 300ms reached waiting for echo \\(0/250 bytes back\\) local=127\\.0\\.0\\.1:\\d+\n`,
+    ),
+  );
+  assert.match(text.stdout, /\n1 probes transmitted, 0 received, 100% loss/);
+  assert.match(text.stdout, /errors: timeout=1\n$/);
+});
+
 Deno.test("client --until-ok waits for a server to come up, then exits 0", async () => {
   const port = closedPort();
   await using client = new CliProcess([

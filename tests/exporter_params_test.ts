@@ -1,6 +1,6 @@
 /** `probeRequest()`: a /probe query and scrape timeout to a series, without a socket. */
 import assert from "node:assert/strict";
-import { ParamError, probeRequest, scrapeBudgetMs } from "../cli/exporter_params.ts";
+import { ParamError, PROBE_PARAMS, probeRequest, scrapeBudgetMs } from "../cli/exporter_params.ts";
 
 const OFFSET_MS = 500;
 
@@ -201,4 +201,21 @@ Deno.test("probeRequest() reads connect_only=1, and refuses what it would not se
   for (const [query, pattern] of cases) {
     await t.step(query, () => assertRefused(`target=h&connect_only=1&${query}`, pattern));
   }
+});
+
+Deno.test("probeRequest() refuses target=::1:3005 as the client refuses that HOST: ambiguous", () => {
+  assertRefused(
+    "target=::1:3005",
+    /^Ambiguous parameter target="::1:3005": write \[::1\]:3005 for port 3005, or \[::1:3005\] for that address$/,
+  );
+  assert.equal(read("target=[::1]:3005").series.port, 3005);
+  assert.equal(read("target=[::1:3005]").series.hostname, "::1:3005");
+  assert.equal(read("target=fe80::1:abcd").series.hostname, "fe80::1:abcd", "no port to hide");
+});
+
+Deno.test("PROBE_PARAMS shows the defaults of size, count, interval and timeout, as the client's", () => {
+  assert.match(PROBE_PARAMS.size.help, /\(default 250;/);
+  assert.match(PROBE_PARAMS.count.help, /\(default 1\)$/);
+  assert.match(PROBE_PARAMS.interval.help, /\(default 1s\)$/);
+  assert.match(PROBE_PARAMS.timeout.help, /\(default 30s\)$/);
 });

@@ -63,7 +63,7 @@ Deno.test("runProbe() times the name lookup and reports the family of what it re
 Deno.test("runProbe() of a closed port: failure, code refused, no RTT", async () => {
   const report = await run(`target=127.0.0.1:${closedPort()}&count=2&interval=10ms`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "refused" }]);
+  assert.deepEqual(report.errors, [{ code: "refused", phase: "connect" }]);
   assert.equal(report.failedAttempts, 2, "one refused attempt per probe");
   assert.deepEqual([report.summary.transmitted, report.summary.received], [2, 0]);
   assert.ok(Number.isNaN(report.summary.avgMs));
@@ -78,7 +78,7 @@ Deno.test("runProbe() of a server that changes a byte: mismatch, its offset, fai
   });
   const report = await run(`target=127.0.0.1:${fake.port}`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "mismatch" }]);
+  assert.deepEqual(report.errors, [{ code: "mismatch", phase: "echo" }]);
   assert.equal(report.failedDueToBytes, true);
   assert.deepEqual(report.mismatch, { offset: 17, differing: 1 });
 });
@@ -98,7 +98,7 @@ Deno.test("runProbe() with max_loss succeeds while the loss is within it", async
   assert.equal((await run(query)).success, false, "without max_loss, any failure fails");
 });
 
-Deno.test("runProbe() counts a series cut short by the scrape's time as a timeout", async () => {
+Deno.test("runProbe() counts a probe the scrape's time cuts short as a timeout, in its phase", async () => {
   await using fake = new FakeServer(async (conn, released) => {
     await readRecord(conn, 250); // and never echo
     await released;
@@ -108,8 +108,30 @@ Deno.test("runProbe() counts a series cut short by the scrape's time as a timeou
   const report = await run(`target=127.0.0.1:${fake.port}&count=5&interval=10ms`, "0.8");
   const elapsed = performance.now() - started;
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "timeout" }], "cut short: no phase to tell");
+  assert.deepEqual([report.summary.transmitted, report.summary.received], [1, 0]);
+  assert.deepEqual(report.errors, [{ code: "timeout", phase: "echo" }]);
   assert.ok(elapsed >= 290 && elapsed < 2_000, `${elapsed} ms`);
+});
+
+Deno.test("runProbe() counts no probe when the scrape's time ends between two probes", async () => {
+  await using server = serve({ hostname: "127.0.0.1", port: 0 });
+  // 300 ms for the series: the first probe, then the wait for the second ends it.
+  const report = await run(`target=127.0.0.1:${server.addr.port}&count=3&interval=1s`, "0.8");
+  assert.equal(report.success, true, JSON.stringify(report.errors));
+  assert.deepEqual([report.summary.transmitted, report.summary.received], [1, 1]);
+  assert.deepEqual(report.errors, []);
+});
+
+Deno.test("runProbe() of a server that answers with something else and closes: failed due to bytes", async () => {
+  await using fake = new FakeServer(async (conn) => {
+    await readRecord(conn, 250);
+    await conn.write(new TextEncoder().encode("HTTP/1.0 400 Bad\r\n\r\n")); // 20 bytes
+  });
+  const report = await run(`target=127.0.0.1:${fake.port}`);
+  assert.equal(report.success, false);
+  assert.deepEqual(report.errors, [{ code: "mismatch", phase: "echo" }]);
+  assert.equal(report.failedDueToBytes, true);
+  assert.equal(report.mismatch?.offset, 0);
 });
 
 Deno.test("runProbe() gives up at once, without a report, when the exporter stops", async () => {
@@ -135,7 +157,7 @@ Deno.test("runProbe() of a server that echoes more than it was sent: extra, fail
   });
   const report = await run(`target=127.0.0.1:${fake.port}`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "extra" }]);
+  assert.deepEqual(report.errors, [{ code: "extra", phase: "echo" }]);
   assert.equal(report.failedDueToBytes, true);
   assert.equal(report.mismatch, undefined);
 });

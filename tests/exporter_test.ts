@@ -102,6 +102,7 @@ Deno.test("exporter: a bad parameter is HTTP 400 with one line naming it, and no
     [`target=127.0.0.1:${fake.port}&count=many`, 'Invalid parameter count="many"'],
     [`target=127.0.0.1:${fake.port}&module=tcp_connect`, 'Unknown parameter "module"'],
     ["count=3", "Missing parameter target: expected HOST:PORT"],
+    ["target=::1:3005", 'Ambiguous parameter target="::1:3005": write [::1]:3005 for port 3005'],
   ];
   for (const [query, start] of cases) {
     const answer = await get(exporter.url(`/probe?${query}`));
@@ -111,7 +112,7 @@ Deno.test("exporter: a bad parameter is HTTP 400 with one line naming it, and no
     assert.equal(answer.body.split("\n").length, 2, `one line: ${answer.body}`);
   }
   const own = (await get(exporter.url("/metrics"))).body;
-  assert.equal(sample(own, "echoprobe_exporter_requests_rejected_total", '{reason="invalid"}'), 4);
+  assert.equal(sample(own, "echoprobe_exporter_requests_rejected_total", '{reason="invalid"}'), 5);
   assert.equal(sample(own, "echoprobe_exporter_probes_total", '{result="success"}'), 0);
   assert.equal(sample(own, "echoprobe_exporter_probes_total", '{result="failure"}'), 0);
   assert.equal(connections, 0, "no probe reached the target");
@@ -144,7 +145,7 @@ Deno.test("exporter: beyond --max-concurrent a probe gets 503 at once; the runni
   const answer = await first;
   assert.equal(answer.status, 200);
   assert.equal(sample(answer.body, "probe_success"), 0);
-  assert.equal(sample(answer.body, "probe_error_info", '{code="short"}'), 1);
+  assert.equal(sample(answer.body, "probe_error_info", '{code="short",phase="echo"}'), 1);
   const own = (await get(exporter.url("/metrics"))).body;
   assert.equal(sample(own, "echoprobe_exporter_requests_rejected_total", '{reason="busy"}'), 1);
   assert.equal(sample(own, "echoprobe_exporter_probes_total", '{result="failure"}'), 1);
@@ -165,7 +166,7 @@ Deno.test("exporter: the scrape timeout header, less the offset, bounds a probe 
   const elapsed = performance.now() - started;
   assert.equal(answer.status, 200);
   assert.equal(sample(answer.body, "probe_success"), 0);
-  assert.equal(sample(answer.body, "probe_error_info", '{code="timeout"}'), 1);
+  assert.equal(sample(answer.body, "probe_error_info", '{code="timeout",phase="echo"}'), 1);
   const duration = sample(answer.body, "probe_duration_seconds");
   assert.ok(duration >= 0.29 && duration < 0.6, `probe_duration_seconds ${duration}`);
   assert.ok(elapsed < 2_000, `answered after ${elapsed} ms`);

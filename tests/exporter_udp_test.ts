@@ -74,7 +74,7 @@ Deno.test("runUdpProbe() of a server that changes a byte: mismatch, its offset, 
   });
   const report = await run(`target=127.0.0.1:${fake.port}&size=100`);
   assert.equal(report.success, false);
-  assert.deepEqual(report.errors, [{ code: "mismatch" }]);
+  assert.deepEqual(report.errors, [{ code: "mismatch", phase: "echo" }]);
   assert.equal(report.failedDueToBytes, true);
   assert.deepEqual(report.mismatch, { offset: 30, differing: 1 });
 });

@@ -308,7 +308,7 @@ Deno.test("probe() gives up on a resolver that never answers at its timeout, as 
   assert.ok(performance.now() - started >= 190);
 });
 
-Deno.test("probeSeries() ends a resolve that never answers at its deadline", async () => {
+Deno.test("probeSeries() ends a resolve that never answers at its deadline, and counts that probe", async () => {
   const started = performance.now();
   const series = probeSeries({
     hostname: "slow.test",
@@ -328,7 +328,11 @@ Deno.test("probeSeries() ends a resolve that never answers at its deadline", asy
     "the series",
   );
   assert.equal(end.stoppedBy, "deadline");
-  assert.deepEqual(outcomes, [], "a probe cut short by the deadline is not reported");
+  assert.equal(outcomes.length, 1, "a probe cut short by the deadline is reported");
+  const [outcome] = outcomes;
+  assert.ok(outcome && !outcome.ok);
+  assertProbeError(outcome.error, "timeout", /^Deadline of 200ms reached resolving "slow\.test"$/);
+  assert.equal(outcome.error.details.phase, "resolve");
   assert.ok(performance.now() - started >= 190);
 });
 

@@ -57,7 +57,7 @@ Deno.test("resolveAddresses() refuses a literal of the other family, code resolv
       assert.ok(error instanceof ProbeError);
       assert.equal(error.code, "resolve");
       assert.equal(error.message, '"::1" is not an IPv4 address');
-      assert.deepEqual(error.details, { seq: 2, host: "::1", port: 3005 });
+      assert.deepEqual(error.details, { seq: 2, host: "::1", port: 3005, phase: "resolve" });
       return true;
     },
   );
@@ -109,7 +109,7 @@ Deno.test("resolveAddresses() turns a resolver failure into code resolve, with t
     assert.ok(error instanceof ProbeError);
     assert.equal(error.code, "resolve");
     assert.equal(error.message, 'Cannot resolve "x"');
-    assert.deepEqual(error.details, { seq: 5, host: "x" });
+    assert.deepEqual(error.details, { seq: 5, host: "x", phase: "resolve" });
     assert.equal(error.cause, failure);
     return true;
   });

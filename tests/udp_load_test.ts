@@ -1,5 +1,6 @@
 /** udpLoad(): the schedule, latency free of coordinated omission, closed loops, the drain. */
 import assert from "node:assert/strict";
+import process from "node:process";
 import { serveUdp } from "../lib/udp_server.ts";
 import type { LoadInterval } from "../lib/load.ts";
 import { udpLoad } from "../lib/udp_load.ts";
@@ -135,4 +136,31 @@ Deno.test("udpLoad() with a signal alone runs until it aborts (the client's --co
   const report = await running;
   assert.ok(report.transmitted >= 100, `${report.transmitted} probes`);
   assert.ok(report.received >= 100 && report.received <= report.transmitted);
+});
+
+Deno.test("udpLoad() whose schedule ends behind time waits no negative time: no runtime warning", async () => {
+  await using server = serveUdp({ hostname: "127.0.0.1", port: 0 });
+  // The event loop stalls from 150 ms to 350 ms: the schedule (100/s for 200 ms) reaches
+  // its end 150 ms after the end of the run, and the wait to the end is below zero.
+  const stall = setTimeout(() => {
+    const until = performance.now() + 200;
+    while (performance.now() < until) { /* the stall */ }
+  }, 150);
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", onWarning);
+  try {
+    const report = await udpLoad({
+      hostname: "127.0.0.1",
+      port: server.addr.port,
+      rate: 100,
+      durationMs: 200,
+      timeoutMs: 1_000,
+    });
+    assert.equal(report.transmitted, 20);
+  } finally {
+    clearTimeout(stall);
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings, []);
 });

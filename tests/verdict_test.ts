@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { echoProblem } from "../lib/echo_problem.ts";
 import { ProbeError } from "../lib/errors.ts";
-import { echoMatches, echoProblem, extraError, mismatchError } from "../lib/verdict.ts";
+import { echoMatches, extraError, mismatchError } from "../lib/verdict.ts";
 
 /** `echoMatches()` over fresh copies of `payload`, the echo changed by `change`. */
 function matches(payload: Uint8Array, change?: (echo: Uint8Array) => void): boolean {
@@ -25,56 +26,6 @@ Deno.test("echoMatches() of empty payloads is true", () => {
   assert.equal(matches(new Uint8Array(0)), true);
 });
 
-const live = new AbortController().signal;
-
-Deno.test("echoProblem() is a timeout once the echo's deadline aborted, whatever else failed", () => {
-  const error = echoProblem(
-    { bytesBack: 10, size: 250, signal: AbortSignal.abort(), timeoutMs: 200 },
-    { seq: 3 },
-    new Deno.errors.BadResource("closed"),
-  );
-  assert.ok(error instanceof ProbeError);
-  assert.equal(error.code, "timeout");
-  assert.equal(error.message, "Timeout after 200ms waiting for echo (10/250 bytes back)");
-  assert.deepEqual(error.details, { seq: 3, size: 250, bytesBack: 10, phase: "echo" });
-});
-
-Deno.test("echoProblem() is a reset for a reset connection, with the cause", () => {
-  const failure = new Deno.errors.ConnectionReset("Connection reset by peer");
-  const error = echoProblem(
-    { bytesBack: 0, size: 250, signal: live, timeoutMs: 1_000 },
-    { seq: 1 },
-    failure,
-  );
-  assert.equal(error.code, "reset");
-  assert.equal(error.message, "Connection reset (0/250 bytes back)");
-  assert.deepEqual(error.details, { seq: 1, size: 250, bytesBack: 0 });
-  assert.equal(error.cause, failure);
-});
-
-Deno.test("echoProblem() is an error with the failure's message for anything else", () => {
-  const failure = new Error("Bad file descriptor");
-  const error = echoProblem(
-    { bytesBack: 120, size: 250, signal: live, timeoutMs: 1_000 },
-    { seq: 2 },
-    failure,
-  );
-  assert.equal(error.code, "error");
-  assert.equal(error.message, "Echo failed (120/250 bytes back): Bad file descriptor");
-  assert.equal(error.cause, failure);
-});
-
-Deno.test("echoProblem() is short when the server closed before the full echo", () => {
-  const error = echoProblem(
-    { bytesBack: 100, size: 250, signal: live, timeoutMs: 1_000 },
-    { seq: 4 },
-    undefined,
-  );
-  assert.equal(error.code, "short");
-  assert.equal(error.message, "Connection closed by the server (100/250 bytes back)");
-  assert.deepEqual(error.details, { seq: 4, size: 250, bytesBack: 100 });
-});
-
 Deno.test("mismatchError() names the offset, both bytes in hex and the count", () => {
   const error = mismatchError({ offset: 0, expected: 0x05, actual: 0xff, differing: 3 }, 1024, {
     seq: 9,
@@ -92,6 +43,7 @@ Deno.test("mismatchError() names the offset, both bytes in hex and the count", (
     expected: 0x05,
     actual: 0xff,
     differing: 3,
+    phase: "echo",
   });
 });
 
@@ -99,7 +51,13 @@ Deno.test("extraError() counts the bytes beyond those sent, singular for one", (
   const error = extraError(250, 5, { seq: 2 });
   assert.equal(error.code, "extra");
   assert.equal(error.message, "5 bytes more than sent came back (255/250 bytes back)");
-  assert.deepEqual(error.details, { seq: 2, size: 250, bytesBack: 255, extraBytes: 5 });
+  assert.deepEqual(error.details, {
+    seq: 2,
+    size: 250,
+    bytesBack: 255,
+    extraBytes: 5,
+    phase: "echo",
+  });
   assert.equal(
     extraError(250, 1, { seq: 1 }).message,
     "1 byte more than sent came back (251/250 bytes back)",
@@ -129,4 +87,13 @@ Deno.test("the verdict errors carry where the probe was: host, address, port, lo
       local: "127.0.0.1:40000",
     }, error.code);
   }
+});
+
+Deno.test("ProbeError fills in the phase of a code that has one, and keeps one given", () => {
+  const phases = (["resolve", "refused", "tls", "short", "mismatch", "extra"] as const).map(
+    (code) => new ProbeError(code, "x", { seq: 1 }).details.phase,
+  );
+  assert.deepEqual(phases, ["resolve", "connect", "tls", "echo", "echo", "echo"]);
+  assert.equal(new ProbeError("timeout", "x", { seq: 1 }).details.phase, undefined, "which?");
+  assert.equal(new ProbeError("reset", "x", { seq: 1, phase: "connect" }).details.phase, "connect");
 });
