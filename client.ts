@@ -57,7 +57,7 @@ export const CLIENT_FLAGS = {
   },
   reuse: {
     type: "boolean",
-    help: "One connection for all probes (reconnects once if it drops); measures echo alone",
+    help: "One connection for all probes (reconnects once if it drops); later probes time the echo",
   },
   size: {
     type: "string",
