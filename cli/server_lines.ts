@@ -11,6 +11,7 @@ import type { RejectInfo } from "../lib/admission.ts";
 import type { ConnectionInfo } from "../lib/echo.ts";
 import type { ServerStats, ServerSummary } from "../lib/serve_options.ts";
 import { formatMs, roundMs } from "./text.ts";
+import { formatCertificateDate } from "./tls_lines.ts";
 
 /**
  * The line a server prints once it listens: scripts wait for it.
@@ -49,7 +50,7 @@ export function formatTlsReady(
   json: boolean,
 ): string {
   const { sha256, selfSigned } = certificate;
-  const notAfter = certificate.notAfter.toISOString().replace(/\.\d+Z$/, "Z");
+  const notAfter = formatCertificateDate(certificate.notAfter);
   if (json) return JSON.stringify({ event: "tls", sha256, notAfter, selfSigned });
   return `echoprobe server tls: certificate sha256=${sha256} expires ${notAfter}${
     selfSigned ? " (self-signed, made at start-up)" : ""
