@@ -140,7 +140,7 @@ export interface LogCounts {
  * @param memory The process's memory now, as `Deno.memoryUsage()` gives it.
  * @param json A JSON object instead of text.
  * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X
- *   bytes_s=Y rss_kib=N heap_kib=N log_dropped=N`, or the JSON event (`logDropped`).
+ *   bytes_s=Y rss_kib=N heap_kib=N log_dropped=N`, or the JSON event with the same keys.
  */
 export function formatStats(
   stats: ServerStats & LogCounts,
@@ -162,11 +162,12 @@ export function formatStats(
     bytes_s: perSecond(stats.bytes, previous.bytes),
     rss_kib: Math.round(memory.rss / 1024),
     heap_kib: Math.round(memory.heapUsed / 1024),
+    log_dropped: stats.logDropped,
   };
-  if (json) return JSON.stringify({ event: "stats", ...fields, logDropped: stats.logDropped });
-  return `stats ${
-    Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")
-  } log_dropped=${stats.logDropped}`;
+  // The JSON keys are the text's, snake_case beside records_s and rss_kib; the summary's
+  // are camelCase (logDropped), as the rest of its JSON.
+  if (json) return JSON.stringify({ event: "stats", ...fields });
+  return `stats ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
 }
 
 /**
