@@ -154,9 +154,9 @@ export const CLIENT_HELP = helpText(
     "echoed byte and full echo. HOST is a dotted IPv4 address, an IPv6 literal",
     "([::1]:3005, or ::1 with --port) or a name, resolved as the system does",
     "(/etc/hosts included); each of its addresses is tried in turn (RFC 8305). One",
-    "line per probe and a summary on stdout (Ctrl-C prints the summary too, then",
-    "exits 130); exit 0 when every probe succeeded, 1 when any failed (see",
-    "--max-loss, --until-ok).",
+    "line per probe and a summary on stdout (Ctrl-C, SIGTERM and SIGHUP print the",
+    "summary too, then exit 130, as a closed stdout does: `| head -1`); exit 0 when",
+    "every probe succeeded, 1 when any failed (see --max-loss, --until-ok).",
   ].join("\n"),
   CLIENT_FLAGS,
   [
@@ -173,6 +173,8 @@ export const CLIENT_HELP = helpText(
     "echoprobe client example.com:443 --tls --connect-only",
     "echoprobe client 10.0.0.7:3005 --tls --insecure-skip-verify --pin-sha256 3B:A9:...:7C",
   ],
+  "0 ok, 1 a check failed, 2 usage error, 3 could not start (or write stdout),\n" +
+    "  130 interrupted (Ctrl-C, SIGTERM, SIGHUP, or stdout closed), after the summary",
 );
 
 /**
@@ -192,7 +194,8 @@ export function parseClientArgs(args: string[]): ClientPlan {
  *
  * @param args The arguments after `client`.
  * @returns The exit code: 0 when every probe succeeded, 1 when any failed
- *   (or, with --max-loss, when the loss is above it), 130 after Ctrl-C.
+ *   (or, with --max-loss, when the loss is above it), 130 after Ctrl-C, SIGTERM or
+ *   SIGHUP, or once stdout closed.
  * @throws {UsageError} For bad flags or a bad HOST.
  */
 export async function clientCommand(args: string[]): Promise<number> {

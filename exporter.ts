@@ -81,6 +81,7 @@ const HELP = helpText(
     "curl 'http://127.0.0.1:3006/probe?target=example.com:443&tls=1&connect_only=1'",
     "echoprobe exporter --ca - < ca.pem",
   ],
+  "0 stopped by a signal (SIGINT, SIGTERM, SIGHUP), 2 usage error, 3 could not start",
 );
 
 /** What `echoprobe exporter` was asked to do: only what the flags set. */
@@ -123,7 +124,7 @@ export function parseExporterArgs(args: string[]): ExporterPlan {
 }
 
 /**
- * Runs `echoprobe exporter` until SIGINT or SIGTERM.
+ * Runs `echoprobe exporter` until SIGINT, SIGTERM or SIGHUP.
  *
  * @param args The arguments after `exporter`.
  * @returns The exit code: 0 after a stop by signal.

@@ -32,7 +32,7 @@ export const REPORT_HELP = helpText(
     "latency by percentile, throughput of load runs, summary and errors, each run's",
     "phases, TLS certificate and addresses, and UDP's lost, duplicated, reordered and",
     "late replies. The page fetches nothing and opens offline. Exit 2 when the input",
-    "holds no probe results.",
+    "cannot be read or holds no probe results.",
   ].join("\n"),
   REPORT_FLAGS,
   [
@@ -41,6 +41,8 @@ export const REPORT_HELP = helpText(
     "echoprobe client 10.0.0.7 -n 32 --reuse -d 30s --json | echoprobe report > load.html",
     "echoprobe client 10.0.0.7 --udp -c 600 -i 100ms --json | echoprobe report > udp.html",
   ],
+  "0 page written, 2 usage error (input unreadable or without probe results),\n" +
+    "  3 could not write stdout",
 );
 
 /**

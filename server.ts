@@ -177,6 +177,7 @@ const HELP = helpText(
     "echoprobe server --tls --port 3443",
     "cat cert.pem key.pem | echoprobe server --tls-cert - --tls-key -",
   ],
+  "0 stopped by a signal (SIGINT, SIGTERM, SIGHUP), 2 usage error, 3 could not start",
 );
 
 /**

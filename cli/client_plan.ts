@@ -6,7 +6,7 @@
  */
 
 import type { CLIENT_FLAGS } from "../client.ts";
-import { formatHostPort, hiddenPort, parseHostPort } from "../lib/address.ts";
+import { formatHostPort, hiddenPort, ipFamily, parseHostPort } from "../lib/address.ts";
 import { MAX_LOAD_BUFFER_BYTES, MAX_PROBE_SIZE } from "../lib/defaults.ts";
 import { ValueError } from "../lib/errors.ts";
 import { parseSha256 } from "../lib/certificate.ts";
@@ -103,6 +103,16 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     throw new UsageError(`Port given twice: in "${positionals[0]}" and with --port ${portFlag}`);
   }
   if (values.ipv4 && values.ipv6) throw new UsageError("Give -4 or -6, not both");
+  const family = values.ipv4 ? 4 : values.ipv6 ? 6 : undefined;
+  const literal = ipFamily(target.hostname);
+  if (family !== undefined && literal !== undefined && literal !== family) {
+    // Refused before the run, not a resolve failure after it: nothing could succeed.
+    throw new UsageError(
+      `-${family} keeps to IPv${family}, but HOST "${
+        positionals[0]
+      }" is an IPv${literal} address: leave out -${family}`,
+    );
+  }
   const payload = values.payload;
   if (payload?.startsWith("@")) {
     if (values.size !== undefined) {
@@ -138,7 +148,7 @@ export function clientPlan(values: ClientValues, positionals: string[]): ClientP
     reuse: values.reuse,
     resolveEach: values.resolve,
     untilOk: values["until-ok"],
-    family: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
+    family,
     tls: tlsOptions(values),
     connectOnly: values["connect-only"],
   });

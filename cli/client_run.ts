@@ -22,7 +22,7 @@ import {
   type LoadSettings,
 } from "./client_lines.ts";
 import { EXIT, UsageError } from "./exit.ts";
-import { writeLog, writeProgress, writeResult } from "./output.ts";
+import { writeLog, writeProgress, writeResult, writeResultInRun } from "./output.ts";
 import { interruptSignal } from "./signals.ts";
 import { readFailure } from "./text.ts";
 import { withCaFile } from "./tls_files.ts";
@@ -84,19 +84,25 @@ async function runSeries(plan: ClientPlan, seed: number, style: LineStyle): Prom
   }
   const stats = new ProbeStats();
   const started = performance.now();
-  let end: SeriesEnd;
+  let end: SeriesEnd | undefined;
   {
     using interrupt = interruptSignal();
     const probes = probeSeries({ ...series, signal: interrupt.signal });
-    for (let next = await probes.next();; next = await probes.next()) {
-      if (next.done) {
-        end = next.value;
-        break;
+    try {
+      for (let next = await probes.next();; next = await probes.next()) {
+        if (next.done) {
+          end = next.value;
+          break;
+        }
+        const outcome = next.value;
+        if (outcome.ok) stats.success(outcome.result.timeMs);
+        else stats.failure(outcome.error.code);
+        if (!plan.quiet) writeResult(formatOutcome(outcome, style));
       }
-      const outcome = next.value;
-      if (outcome.ok) stats.success(outcome.result.timeMs);
-      else stats.failure(outcome.error.code);
-      if (!plan.quiet) writeResult(formatOutcome(outcome, style));
+    } finally {
+      // A line stdout could not take (a full disk) leaves the loop mid-series: ending
+      // the series closes its connection before the error is reported.
+      if (end === undefined) await endSeries(probes);
     }
   }
   if (!plan.quiet && !style.json) writeResult("");
@@ -106,6 +112,7 @@ async function runSeries(plan: ClientPlan, seed: number, style: LineStyle): Prom
     durationMs: performance.now() - started,
     seed,
   }, style));
+  // Ctrl-C, SIGTERM, SIGHUP, or stdout closed (cli/signals.ts): the summary, then 130.
   if (end.stoppedBy === "signal") return EXIT.interrupted;
   if (series.untilOk) return end.stoppedBy === "ok" ? EXIT.ok : EXIT.failed;
   return verdict(summary.received, summary.transmitted - summary.received, plan.maxLossPct);
@@ -121,7 +128,7 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   if (live) options.onProgress = (progress) => writeProgress(formatLoadProgress(progress));
   // One object per second before the final one, so `echoprobe report` can plot the run.
   if (style.json) {
-    options.onInterval = (interval) => writeResult(formatLoadInterval(plan.target, interval));
+    options.onInterval = (interval) => writeResultInRun(formatLoadInterval(plan.target, interval));
   }
   let report;
   try {
@@ -129,8 +136,11 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   } finally {
     if (live) writeProgress("");
   }
+  // Before the report is written: stdout closing under it does not make a finished run
+  // an interrupted one.
+  const interrupted = interrupt.signal.aborted;
   writeResult(formatLoadReport(plan.target, report, settings, style));
-  if (interrupt.signal.aborted) return EXIT.interrupted;
+  if (interrupted) return EXIT.interrupted;
   return verdict(report.ok, report.failed, plan.maxLossPct);
 }
 
@@ -149,6 +159,16 @@ export function verdict(ok: number, failed: number, maxLossPct: number | undefin
     return (100 * failed) / (ok + failed) > maxLossPct ? EXIT.failed : EXIT.ok;
   }
   return failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * Ends a series the run left mid-way (a line stdout could not take): the generator's
+ * return runs its cleanup, which closes its connection or socket.
+ *
+ * @param series The series' generator.
+ */
+export async function endSeries(series: AsyncGenerator<unknown, unknown>): Promise<void> {
+  await series.return(undefined);
 }
 
 /** The bytes of `--payload @FILE` (`-`: standard input, which needs no permission). */

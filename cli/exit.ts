@@ -6,7 +6,7 @@
  */
 
 import { EchoError } from "../lib/errors.ts";
-import { writeLog } from "./output.ts";
+import { OutputError, writeLog } from "./output.ts";
 
 /** Exit codes: see the README. */
 export const EXIT = {
@@ -88,12 +88,17 @@ export function checkUnstableNet(): void {
  * The one place that turns an error into a message on stderr and an exit code.
  *
  * @param error What a subcommand threw.
- * @returns The exit code: 2 usage, 3 could not start, 1 anything else.
+ * @returns The exit code: 2 usage, 3 could not start (or write stdout), 1 anything else.
  */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError || error instanceof PermissionError) {
     writeLog(`echoprobe: ${error.message}`);
     return error.exitCode;
+  }
+  if (error instanceof OutputError) {
+    // The run's environment failed, not what it checked: a script must not read it as 1.
+    writeLog(`echoprobe: ${error.message}`);
+    return EXIT.cannotStart;
   }
   if (error instanceof EchoError) {
     writeLog(`echoprobe: ${error.message}`);

@@ -16,13 +16,14 @@ import { onSignals } from "./signals.ts";
 import { withCaFile } from "./tls_files.ts";
 
 /**
- * Serves the exporter until SIGINT or SIGTERM: then running probe series stop, the
- * answers in progress are sent, and it exits 0.
+ * Serves the exporter until SIGINT, SIGTERM or SIGHUP: then running probe series stop,
+ * the answers in progress are sent, and it exits 0.
  *
  * @param plan What `parseExporterArgs()` made of the arguments.
  * @returns The exit code: 0 after a stop by signal.
  * @throws {EchoError} Code `listen` when it cannot bind; {@linkcode UsageError} when
- *   `--ca` cannot be read or holds no certificate the runtime takes.
+ *   `--ca` cannot be read or holds no certificate the runtime takes; {@linkcode OutputError}
+ *   when stdout cannot take the ready line.
  */
 export async function runExporter(plan: ExporterPlan): Promise<number> {
   const { hostname, port } = plan.listen ?? EXPORTER_DEFAULTS;
@@ -50,13 +51,22 @@ export async function runExporter(plan: ExporterPlan): Promise<number> {
     throw listenError(hostname, port, error);
   }
   {
-    // Listening for the signals before the ready line: a script that stops the
-    // exporter as soon as the line appears gets the graceful stop, not the default end.
-    using _signals = onSignals(["SIGINT", "SIGTERM"], () => {
+    const stop = () => {
       stopping.abort();
       server.shutdown();
-    });
-    writeResult(formatExporterListening(server.addr, plan.json));
+    };
+    // Listening for the signals before the ready line: a script that stops the
+    // exporter as soon as the line appears gets the graceful stop, not the default end.
+    // SIGHUP (a closed terminal) stops it as SIGTERM does, as it stops the server.
+    using _signals = onSignals(["SIGINT", "SIGTERM", "SIGHUP"], stop);
+    try {
+      writeResult(formatExporterListening(server.addr, plan.json));
+    } catch (error) {
+      // Stdout failed (a full disk): no ready line, so no exporter left serving either.
+      stop();
+      await server.finished;
+      throw error;
+    }
     await server.finished;
   }
   writeResult(formatExporterSummary(handler.counts, plan.json));

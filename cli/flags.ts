@@ -243,6 +243,7 @@ export function given<T extends object>(options: Given<T>): T {
  * @param about What the subcommand does, one paragraph.
  * @param table The subcommand's flags.
  * @param examples Example command lines.
+ * @param exitCodes The subcommand's own exit codes, after `Exit codes: `.
  * @returns The help text, ending in a newline.
  */
 export function helpText(
@@ -250,6 +251,7 @@ export function helpText(
   about: string,
   table: FlagTable,
   examples: readonly string[],
+  exitCodes: string,
 ): string {
   const flags = Object.entries(table);
   const left = flags.map(([name, flag]) =>
@@ -272,7 +274,7 @@ export function helpText(
     "Examples:",
     ...examples.map((example) => `  ${example}`),
     "",
-    "Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start, 130 interrupted",
+    `Exit codes: ${exitCodes}`,
     "",
   ].join("\n");
 }

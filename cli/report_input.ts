@@ -75,10 +75,14 @@ export interface Run {
 
 /** What was passed over while reading, so the page and stderr can say so. */
 export interface Skipped {
-  /** Lines that are not JSON objects. */
+  /** Lines that are not JSON. */
   notJson: number;
   /** The number of the first such line, from 1. */
   firstNotJson: number | undefined;
+  /** Lines of JSON that is not an object (`[1,2]`, `null`, `3`): the report reads objects. */
+  notObject: number;
+  /** The number of the first such line, from 1. */
+  firstNotObject: number | undefined;
   /** JSON objects of types the report does not draw, by type (`(none)` without one). */
   unknown: Record<string, number>;
   /** Objects of a known type without the fields the report needs (a probe without a time). */
@@ -113,7 +117,14 @@ export interface ReadResult {
  */
 export class RunReader {
   readonly #runs: Run[] = [];
-  readonly #skipped: Skipped = { notJson: 0, firstNotJson: undefined, unknown: {}, invalid: 0 };
+  readonly #skipped: Skipped = {
+    notJson: 0,
+    firstNotJson: undefined,
+    notObject: 0,
+    firstNotObject: undefined,
+    unknown: {},
+    invalid: 0,
+  };
   #lines = 0;
   /** The run that has not ended yet. */
   #open: Run | undefined;
@@ -133,11 +144,13 @@ export class RunReader {
       object = JSON.parse(line);
     } catch (error) {
       if (!(error instanceof SyntaxError)) throw error;
-      object = undefined;
-    }
-    if (typeof object !== "object" || object === null || Array.isArray(object)) {
       this.#skipped.notJson++;
       this.#skipped.firstNotJson ??= this.#lines;
+      return;
+    }
+    if (typeof object !== "object" || object === null || Array.isArray(object)) {
+      this.#skipped.notObject++;
+      this.#skipped.firstNotObject ??= this.#lines;
       return;
     }
     const json = object as Json;
@@ -277,22 +290,4 @@ export class RunReader {
     if (json.connectOnly === true) run.details.connectOnly = true;
     this.#close();
   }
-}
-
-/**
- * Reads a stream of JSON lines into runs, in pieces: the input is never held whole.
- *
- * @param stream Bytes of UTF-8 text (standard input).
- * @returns The runs and what was passed over.
- */
-export async function readRuns(stream: ReadableStream<Uint8Array>): Promise<ReadResult> {
-  const reader = new RunReader();
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + text).split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) reader.push(line);
-  }
-  reader.push(rest);
-  return reader.finish();
 }

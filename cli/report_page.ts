@@ -9,7 +9,7 @@
 import { type ChartRun, latencyChart, percentileChart, throughputChart } from "./report_charts.ts";
 import { runFigures } from "./report_figures.ts";
 import { isUdp, runAddresses, runMode, runSettings, udpCells } from "./report_header.ts";
-import type { ReadResult, Run } from "./report_input.ts";
+import type { ReadResult, Run, Skipped } from "./report_input.ts";
 import { codeColour, escapeHtml, formatLatency, formatSpan, runColour } from "./report_svg.ts";
 
 /** What the page says beyond the runs. */
@@ -75,21 +75,81 @@ function runStyles(count: number, codes: readonly string[]): string {
 }
 
 function skippedNote(read: ReadResult): string {
-  const { notJson, firstNotJson, unknown, invalid } = read.skipped;
-  const notes: string[] = [];
+  const notes = Object.values(skippedPhrases(read.skipped));
+  return notes.length ? `Passed over: ${notes.join("; ")}.` : "";
+}
+
+/**
+ * What the reader passed over, in words: a phrase per kind met, in the singular or the
+ * plural, and JSON that is not an object told apart from text that is not JSON.
+ *
+ * @param skipped What the reader counted.
+ * @returns The phrases, by kind: `1 line that is not JSON (line 2)`,
+ *   `2 lines of JSON that are not objects (the first: line 7)`, ...
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { skippedPhrases } from "./report_page.ts";
+ *
+ * const phrases = skippedPhrases({
+ *   notJson: 1,
+ *   firstNotJson: 2,
+ *   notObject: 2,
+ *   firstNotObject: 7,
+ *   unknown: { weird: 1 },
+ *   invalid: 1,
+ * });
+ * assert.deepEqual(phrases, {
+ *   notJson: "1 line that is not JSON (line 2)",
+ *   notObject: "2 lines of JSON that are not objects (the first: line 7)",
+ *   unknown: "1 object of a type the report does not draw (weird ×1)",
+ *   invalid: "1 object without the fields the report needs",
+ * });
+ * ```
+ */
+export function skippedPhrases(
+  skipped: Skipped,
+): Partial<Record<"notJson" | "notObject" | "unknown" | "invalid", string>> {
+  const { notJson, firstNotJson, notObject, firstNotObject, unknown, invalid } = skipped;
+  const at = (count: number, line: number | undefined) =>
+    count === 1 ? `(line ${line})` : `(the first: line ${line})`;
+  const phrases: ReturnType<typeof skippedPhrases> = {};
   if (notJson > 0) {
-    notes.push(`${notJson} lines that are not JSON (the first: line ${firstNotJson})`);
+    phrases.notJson = `${counted(notJson, "line that is", "lines that are")} not JSON ${
+      at(notJson, firstNotJson)
+    }`;
+  }
+  if (notObject > 0) {
+    phrases.notObject = `${
+      counted(notObject, "line of JSON that is not an object", "lines of JSON that are not objects")
+    } ${at(notObject, firstNotObject)}`;
   }
   const types = Object.entries(unknown);
   if (types.length > 0) {
-    notes.push(
-      `${types.reduce((sum, [, n]) => sum + n, 0)} objects of types the report does not draw (${
-        types.map(([type, n]) => `${type} ×${n}`).join(", ")
-      })`,
-    );
+    const total = types.reduce((sum, [, n]) => sum + n, 0);
+    phrases.unknown = `${counted(total, "object", "objects")} of ${
+      types.length === 1 ? "a type" : "types"
+    } the report does not draw (${types.map(([type, n]) => `${type} ×${n}`).join(", ")})`;
   }
-  if (invalid > 0) notes.push(`${invalid} objects without the fields the report needs`);
-  return notes.length ? `Passed over: ${notes.join("; ")}.` : "";
+  if (invalid > 0) {
+    phrases.invalid = `${
+      counted(invalid, "object", "objects")
+    } without the fields the report needs`;
+  }
+  return phrases;
+}
+
+/**
+ * A count and its noun, in the singular for 1.
+ *
+ * @param count How many.
+ * @param one The words after 1.
+ * @param many The words after any other count.
+ * @returns `1 line`, `2 lines`.
+ */
+export function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RejectInfo } from "../lib/admission.ts";
 import type { ConnectionInfo } from "../lib/echo.ts";
 import type { ServerStats, ServerSummary } from "../lib/serve_options.ts";
 import { formatMs, roundMs } from "./text.ts";
+import { formatCertificateDate } from "./tls_lines.ts";
 
 /**
  * The line a server prints once it listens: scripts wait for it.
@@ -49,7 +50,7 @@ export function formatTlsReady(
   json: boolean,
 ): string {
   const { sha256, selfSigned } = certificate;
-  const notAfter = certificate.notAfter.toISOString().replace(/\.\d+Z$/, "Z");
+  const notAfter = formatCertificateDate(certificate.notAfter);
   if (json) return JSON.stringify({ event: "tls", sha256, notAfter, selfSigned });
   return `echoprobe server tls: certificate sha256=${sha256} expires ${notAfter}${
     selfSigned ? " (self-signed, made at start-up)" : ""
@@ -139,7 +140,7 @@ export interface LogCounts {
  * @param memory The process's memory now, as `Deno.memoryUsage()` gives it.
  * @param json A JSON object instead of text.
  * @returns `stats active=N inflight=N connections=N rejected=N records=N bytes=N records_s=X
- *   bytes_s=Y rss_kib=N heap_kib=N log_dropped=N`, or the JSON event (`logDropped`).
+ *   bytes_s=Y rss_kib=N heap_kib=N log_dropped=N`, or the JSON event with the same keys.
  */
 export function formatStats(
   stats: ServerStats & LogCounts,
@@ -161,11 +162,12 @@ export function formatStats(
     bytes_s: perSecond(stats.bytes, previous.bytes),
     rss_kib: Math.round(memory.rss / 1024),
     heap_kib: Math.round(memory.heapUsed / 1024),
+    log_dropped: stats.logDropped,
   };
-  if (json) return JSON.stringify({ event: "stats", ...fields, logDropped: stats.logDropped });
-  return `stats ${
-    Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")
-  } log_dropped=${stats.logDropped}`;
+  // The JSON keys are the text's, snake_case beside records_s and rss_kib; the summary's
+  // are camelCase (logDropped), as the rest of its JSON.
+  if (json) return JSON.stringify({ event: "stats", ...fields });
+  return `stats ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 
 import type { ServerPlan } from "./server_plan.ts";
+import { formatHostPort } from "../lib/address.ts";
+import { EchoError } from "../lib/errors.ts";
 import { serve } from "../lib/server.ts";
 import type { UdpServerStats } from "../lib/udp_server.ts";
 import { AcceptErrorLog } from "./accept_errors.ts";
@@ -80,7 +82,7 @@ export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<numb
       });
     } catch (error) {
       await server.close();
-      throw error;
+      throw metricsListenError(error, plan.metrics);
     }
   }
   // The listening line stays first and unchanged: scripts wait for it. UDP's comes
@@ -131,4 +133,27 @@ export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<numb
     await metrics?.shutdown();
   }
   return EXIT.ok;
+}
+
+/**
+ * The `listen` error of the `--metrics` address, naming the flag: the library's names
+ * the address only, which could be taken for the echo server's.
+ *
+ * @param error What serving the metrics threw.
+ * @param address The `--metrics` address.
+ * @returns `Cannot listen on --metrics "HOST:PORT": address in use`; any other error as it is.
+ */
+export function metricsListenError(
+  error: unknown,
+  address: { hostname: string; port: number },
+): unknown {
+  if (!(error instanceof EchoError) || error.code !== "listen") return error;
+  const where = `"${formatHostPort(address.hostname, address.port)}"`;
+  const prefix = `Cannot listen on ${where}`;
+  const message = error.message.startsWith(prefix)
+    ? `Cannot listen on --metrics ${where}${error.message.slice(prefix.length)}`
+    : `${error.message} (--metrics)`;
+  // Caused by the library's error, not by the bind's: UDP's retry of a port that TCP
+  // found taken (cli/udp_server_run.ts) is for the echo port, not this one.
+  return new EchoError("listen", message, { cause: error });
 }

@@ -1,8 +1,11 @@
 /**
- * Signal listeners that are removed when their scope ends.
+ * Signal listeners that are removed when their scope ends, and what interrupts a
+ * client run.
  *
  * @module
  */
+
+import { stdoutClosed } from "./output.ts";
 
 /**
  * Calls `handler` on each of `signals` until disposed of (`using`). On Windows only
@@ -25,12 +28,23 @@ export function onSignals(signals: readonly Deno.Signal[], handler: () => void):
 }
 
 /**
- * An `AbortSignal` that aborts on Ctrl-C (SIGINT) until disposed of.
+ * The signals that interrupt a client run: Ctrl-C, `kill` (SIGTERM) and a closed
+ * terminal (SIGHUP), each of which prints the summary and exits 130.
+ */
+export const INTERRUPT_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * An `AbortSignal` that aborts on Ctrl-C, SIGTERM or SIGHUP, or once stdout is gone
+ * (`echoprobe client ... | head -1`: nobody reads the lines of the probes left), until
+ * disposed of.
  *
  * @returns The signal, and dispose to stop listening.
  */
 export function interruptSignal(): Disposable & { signal: AbortSignal } {
   const controller = new AbortController();
-  const listening = onSignals(["SIGINT"], () => controller.abort());
-  return { signal: controller.signal, [Symbol.dispose]: () => listening[Symbol.dispose]() };
+  const listening = onSignals(INTERRUPT_SIGNALS, () => controller.abort());
+  return {
+    signal: AbortSignal.any([controller.signal, stdoutClosed]),
+    [Symbol.dispose]: () => listening[Symbol.dispose](),
+  };
 }

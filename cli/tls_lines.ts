@@ -43,7 +43,7 @@ export function formatTlsMode(tls: TlsOptions): string {
 export function formatTlsText(result: ProbeResult, at: Date): { time: string; end: string } {
   const { tls } = result;
   if (!tls || result.tlsMs === undefined) return { time: "", end: "" };
-  const days = Math.floor(daysLeft(tls, at));
+  const days = daysLeft(tls, at);
   const cert = days < 0 ? " cert=EXPIRED" : ` cert=${days}d`;
   const { verified } = tls;
   const full = verified.includes("chain") && verified.includes("name");
@@ -57,7 +57,8 @@ export function formatTlsText(result: ProbeResult, at: Date): { time: string; en
 
 /**
  * The JSON fields of a TLS probe: `tlsMs`, `tlsVersion`, `tlsVerified` and the
- * certificate's `certSubject`, `certIssuer`, `certNotAfter`, `certDaysLeft`, `certSha256`.
+ * certificate's `certSubject`, `certIssuer`, `certNotAfter` (to the second, as the server
+ * prints it), `certDaysLeft` (whole days, as the text's `cert=`), `certSha256`.
  *
  * @param result A probe's result.
  * @param at When the probe ran (the days left count from it).
@@ -73,8 +74,8 @@ export function tlsJson(result: ProbeResult, at: Date): Record<string, unknown> 
     tlsVerified: tls.verified,
     certSubject: certificate.subject,
     certIssuer: certificate.issuer,
-    certNotAfter: certificate.notAfter.toISOString(),
-    certDaysLeft: Math.round(daysLeft(tls, at) * 100) / 100,
+    certNotAfter: formatCertificateDate(certificate.notAfter),
+    certDaysLeft: daysLeft(tls, at),
     certSha256: certificate.sha256,
   };
 }
@@ -101,7 +102,31 @@ export function formatConnected(
   } ms${phases} local=${local}${end}`;
 }
 
-/** Days from the probe's start to the certificate's end of validity. */
+/**
+ * Whole days from the probe's start to the certificate's end of validity, floored: the
+ * text's `cert=19d` and JSON's `certDaysLeft: 19` agree, and the last day left is 0, not 1;
+ * -1 once expired.
+ */
 function daysLeft(tls: TlsInfo, at: Date): number {
-  return (tls.certificate.notAfter.getTime() - at.getTime()) / DAY_MS;
+  return Math.floor((tls.certificate.notAfter.getTime() - at.getTime()) / DAY_MS);
+}
+
+/**
+ * A certificate's date as the server's and the client's lines show it: ISO 8601 in UTC to
+ * the second, which is all a certificate holds (a certificate made at start-up has its
+ * time's milliseconds cut off).
+ *
+ * @param date The date.
+ * @returns `2027-11-30T08:30:49Z`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatCertificateDate } from "./tls_lines.ts";
+ *
+ * assert.equal(formatCertificateDate(new Date("2027-11-30T08:30:49.870Z")), "2027-11-30T08:30:49Z");
+ * ```
+ */
+export function formatCertificateDate(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
 }

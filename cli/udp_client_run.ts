@@ -17,9 +17,9 @@ import {
   type LineStyle,
   type LoadSettings,
 } from "./client_lines.ts";
-import { verdict } from "./client_run.ts";
+import { endSeries, verdict } from "./client_run.ts";
 import { checkUnstableNet, EXIT, UsageError } from "./exit.ts";
-import { writeProgress, writeResult } from "./output.ts";
+import { writeProgress, writeResult, writeResultInRun } from "./output.ts";
 import { interruptSignal } from "./signals.ts";
 import {
   formatUdpEvent,
@@ -35,7 +35,7 @@ import {
  *   its seed chosen.
  * @param style JSON or text, coloured or not.
  * @returns The exit code: 0 when every probe was answered (or the loss is within
- *   `--max-loss`), 1 otherwise, 130 after Ctrl-C.
+ *   `--max-loss`), 1 otherwise, 130 after Ctrl-C, SIGTERM or SIGHUP, or once stdout closed.
  * @throws {PermissionError} Without `--unstable-net`; {@linkcode UsageError} when the
  *   payload file is too big for a datagram.
  */
@@ -69,16 +69,22 @@ async function runSeries(plan: ClientPlan, style: LineStyle): Promise<number> {
     writeResult(formatUdpHeader(plan.target, size, payload));
   }
   const started = performance.now();
-  let end: UdpSeriesEnd;
+  let end: UdpSeriesEnd | undefined;
   {
     using interrupt = interruptSignal();
     const events = udpSeries({ ...series, signal: interrupt.signal });
-    for (let next = await events.next();; next = await events.next()) {
-      if (next.done) {
-        end = next.value;
-        break;
+    try {
+      for (let next = await events.next();; next = await events.next()) {
+        if (next.done) {
+          end = next.value;
+          break;
+        }
+        if (!plan.quiet) writeResult(formatUdpEvent(next.value, size, style));
       }
-      if (!plan.quiet) writeResult(formatUdpEvent(next.value, size, style));
+    } finally {
+      // A line stdout could not take (a full disk) leaves the loop mid-series: ending
+      // the series closes its socket before the error is reported.
+      if (end === undefined) await endSeries(events);
     }
   }
   if (!plan.quiet && !style.json) writeResult("");
@@ -100,7 +106,7 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   // One object per second before the final one, as TCP load writes: the report plots them.
   if (style.json) {
     options.onInterval = (interval) =>
-      writeResult(formatLoadInterval(plan.target, interval, "udp"));
+      writeResultInRun(formatLoadInterval(plan.target, interval, "udp"));
   }
   let report;
   try {
@@ -108,7 +114,10 @@ async function runLoad(plan: ClientPlan, settings: LoadSettings, style: LineStyl
   } finally {
     if (live) writeProgress("");
   }
+  // Before the report is written: stdout closing under it does not make a finished run
+  // an interrupted one.
+  const interrupted = interrupt.signal.aborted;
   writeResult(formatUdpLoadReport(plan.target, report, settings, style));
-  if (interrupt.signal.aborted) return EXIT.interrupted;
+  if (interrupted) return EXIT.interrupted;
   return verdict(report.received, report.transmitted - report.received, plan.maxLossPct);
 }

@@ -72,7 +72,7 @@ export function formatUdpSources(
  * @param elapsedMs Milliseconds since the last snapshot.
  * @param json A JSON object instead of text.
  * @returns `stats udp received=N answered=N refused=N bytes=N received_s=X answered_s=Y
- *   sources=N log_dropped=N`, or the JSON event (`logDropped`).
+ *   sources=N log_dropped=N`, or the JSON event with the same keys.
  */
 export function formatUdpStats(
   stats: UdpServerStats & LogCounts,
@@ -90,18 +90,11 @@ export function formatUdpStats(
     received_s: perSecond(stats.received, previous.received),
     answered_s: perSecond(stats.answered, previous.answered),
     sources: stats.sources,
+    log_dropped: stats.logDropped,
   };
-  if (json) {
-    return JSON.stringify({
-      event: "stats",
-      proto: "udp",
-      ...fields,
-      logDropped: stats.logDropped,
-    });
-  }
-  return `stats udp ${
-    Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")
-  } log_dropped=${stats.logDropped}`;
+  // The JSON keys are the text's, as TCP's snapshot has them (cli/server_lines.ts).
+  if (json) return JSON.stringify({ event: "stats", proto: "udp", ...fields });
+  return `stats udp ${Object.entries(fields).map(([key, value]) => `${key}=${value}`).join(" ")}`;
 }
 
 /**

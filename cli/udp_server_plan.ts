@@ -58,8 +58,8 @@ const TCP_FLAGS = [
  * @param options What the TCP server gets: the address, port, size and `--allow`
  *   apply to UDP too.
  * @returns The plan, or `undefined` without `--udp`.
- * @throws {UsageError} For a UDP flag without `--udp`, a TCP-only flag with `--udp`
- *   alone, or a value out of range, naming the flag.
+ * @throws {UsageError} For a UDP flag or `--tcp` without `--udp`, a TCP-only flag with
+ *   `--udp` alone, or a value out of range, naming the flag.
  */
 export function udpServerPlan(
   values: ServerValues,
@@ -68,6 +68,10 @@ export function udpServerPlan(
   if (!values.udp) {
     const stray = UDP_FLAGS.find((name) => values[name] !== undefined);
     if (stray) throw new UsageError(`--${stray} needs --udp`);
+    // Refused, not ignored, as UDP's own flags are: whoever typed it expected UDP too.
+    if (values.tcp) {
+      throw new UsageError("--tcp needs --udp: without --udp the server serves TCP alone");
+    }
     return undefined;
   }
   const tcp = values.tcp === true;

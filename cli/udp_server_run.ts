@@ -13,7 +13,7 @@ import { serveUdp, type UdpEchoServer } from "../lib/udp_server.ts";
 import { checkUnstableNet, EXIT } from "./exit.ts";
 import { ServerOutput } from "./server_output.ts";
 import { formatMetricsListening } from "./server_lines.ts";
-import { runServer } from "./server_run.ts";
+import { metricsListenError, runServer } from "./server_run.ts";
 import { onSignals } from "./signals.ts";
 import type { UdpServerPlan } from "./udp_server_plan.ts";
 import {
@@ -72,12 +72,16 @@ export async function runUdpServer(plan: ServerPlan, udp: UdpServerPlan): Promis
         );
       } else {
         if (plan.metrics && metricsModule) {
-          metrics = metricsModule.serveMetrics(plan.metrics, {
-            udpStats: () => server.stats(),
-            accepting: () => !stop.signal.aborted,
-            logLinesDropped: () => output.logDropped,
-            log: (line) => output.logs.write(line),
-          });
+          try {
+            metrics = metricsModule.serveMetrics(plan.metrics, {
+              udpStats: () => server.stats(),
+              accepting: () => !stop.signal.aborted,
+              logLinesDropped: () => output.logDropped,
+              log: (line) => output.logs.write(line),
+            });
+          } catch (error) {
+            throw metricsListenError(error, plan.metrics);
+          }
         }
         ready();
         if (metrics) output.results.write(formatMetricsListening(metrics.addr, plan.json));

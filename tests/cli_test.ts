@@ -58,6 +58,39 @@ Deno.test("CLI: --help of each subcommand lists every flag with its default", as
   assert.match(main.stdout, /echoprobe client \[flags\] HOST\[:PORT\]/);
 });
 
+Deno.test("CLI: --help of each subcommand ends with its own exit codes", async (t) => {
+  const cases: [string, string][] = [
+    [
+      "server",
+      "Exit codes: 0 stopped by a signal (SIGINT, SIGTERM, SIGHUP), 2 usage error, 3 could not start\n",
+    ],
+    [
+      "client",
+      "Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 could not start (or write stdout),\n" +
+      "  130 interrupted (Ctrl-C, SIGTERM, SIGHUP, or stdout closed), after the summary\n",
+    ],
+    [
+      "report",
+      "Exit codes: 0 page written, 2 usage error (input unreadable or without probe results),\n" +
+      "  3 could not write stdout\n",
+    ],
+    [
+      "exporter",
+      "Exit codes: 0 stopped by a signal (SIGINT, SIGTERM, SIGHUP), 2 usage error, 3 could not start\n",
+    ],
+  ];
+  for (const [command, codes] of cases) {
+    await t.step(command, async () => {
+      const help = await runCli([command, "--help"]);
+      assert.equal(help.code, 0, help.stderr);
+      assert.ok(
+        help.stdout.endsWith(`\n\n${codes}`),
+        `${command} --help ends:\n${help.stdout.slice(-300)}`,
+      );
+    });
+  }
+});
+
 Deno.test("CLI: --version prints the version of deno.json and the Deno it runs on", async () => {
   const output = await runCli(["--version"]);
   assert.equal(output.code, 0);

@@ -54,6 +54,18 @@ Deno.test("parseClientArgs() refuses bad input with the one line users see", asy
     [["999.1.1.1"], /^Invalid host "999\.1\.1\.1": expected an IPv4 address/],
     [["10.0.0.256:80"], /^Invalid host "10\.0\.0\.256": expected an IPv4 address/],
     [["[127.0.0.1]:80"], /^Invalid host "\[127\.0\.0\.1\]": expected an IPv6 address in brackets/],
+    // -4 / -6 with a literal of the other family: nothing could succeed.
+    [
+      ["[::1]:3005", "-4"],
+      /^-4 keeps to IPv4, but HOST "\[::1\]:3005" is an IPv6 address: leave out -4$/,
+    ],
+    [["::1", "--port", "3005", "--ipv4"], /^-4 keeps to IPv4, but HOST "::1" is an IPv6 address/],
+    [["::ffff:10.0.0.7", "-4"], /^-4 keeps to IPv4, but HOST "::ffff:10\.0\.0\.7" is an IPv6/],
+    [
+      ["127.0.0.1:3005", "-6"],
+      /^-6 keeps to IPv6, but HOST "127\.0\.0\.1:3005" is an IPv4 address: leave out -6$/,
+    ],
+    [["10.0.0.7", "-6", "--udp"], /^-6 keeps to IPv6, but HOST "10\.0\.0\.7" is an IPv4/],
     // Durations past the runtime's timers (596h) are refused, with the largest allowed.
     ...["interval", "deadline", "timeout"].map((flag): [string[], RegExp] => [
       ["127.0.0.1", `--${flag}`, "597h"],
@@ -153,6 +165,9 @@ Deno.test("parseClientArgs() turns each flag into its typed option", () => {
 Deno.test("parseClientArgs() reads -4 and -6 as the address family", () => {
   assert.equal(parseClientArgs(["localhost", "-4"]).series.family, 4);
   assert.equal(parseClientArgs(["localhost", "--ipv6"]).series.family, 6);
+  // A literal of the family asked for is no contradiction.
+  assert.equal(parseClientArgs(["127.0.0.1", "-4"]).series.family, 4);
+  assert.equal(parseClientArgs(["[::1]:3005", "-6"]).series.family, 6);
 });
 
 Deno.test("parseClientArgs() takes the port from HOST or --port, IPv6 in brackets or bare", () => {

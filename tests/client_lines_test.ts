@@ -406,8 +406,8 @@ Deno.test("formatOutcome() of a TLS probe: the handshake's time, the days the ce
     tlsVerified: ["chain", "name"],
     certSubject: "CN=localhost",
     certIssuer: "CN=Test CA",
-    certNotAfter: "2026-03-03T15:04:05.678Z",
-    certDaysLeft: 60.5,
+    certNotAfter: "2026-03-03T15:04:05Z",
+    certDaysLeft: 60,
     certSha256: "3B:A9",
   });
 });

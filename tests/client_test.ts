@@ -206,7 +206,7 @@ Deno.test("client timings reflect a server that delays its echo by 100 ms", asyn
 });
 
 Deno.test({
-  name: "client -6 probes [::1], and -4 refuses an IPv6 literal as a resolve failure",
+  name: "client -6 probes [::1], and -4 with an IPv6 literal is a usage error, before any probe",
   ignore: !hasIpv6Loopback(),
   async fn() {
     await using server = serve({ hostname: "::1", port: 0 });
@@ -216,9 +216,9 @@ Deno.test({
     assert.equal(probe.address, "::1");
     assert.match(probe.local, /^\[::1\]:\d+$/);
     const four = await runCli(["client", "-4", "::1", "--port", String(server.addr.port)]);
-    assert.equal(four.code, 1);
-    assert.match(four.stdout, /\nseq=1 \[::1\]:\d+ "::1" is not an IPv4 address\n/);
-    assert.match(four.stdout, /errors: resolve=1/);
+    assert.equal(four.code, 2, four.stderr);
+    assert.match(four.stderr, /^echoprobe: -4 keeps to IPv4, but HOST "::1" is an IPv6 address/);
+    assert.equal(server.stats().connections, 1, "only -6's probe");
   },
 });
 

@@ -372,6 +372,14 @@ export function hasIpv6Loopback(): boolean {
 }
 
 /**
+ * Whether this machine has `/dev/full` (Linux), a device every write to fails (ENOSPC).
+ * Asked of `test -c`: Deno wants `--allow-all` to look at a device.
+ */
+export function hasDevFull(): boolean {
+  return new Deno.Command("sh", { args: ["-c", "test -c /dev/full"] }).outputSync().success;
+}
+
+/**
  * Waits until `condition()` holds, checking after each turn of the event loop
  * (not a fixed sleep); fails after `timeoutMs`.
  */

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { assertUsageError, runCli, runCliWithInput } from "./helpers.ts";
+import {
+  assertUsageError,
+  hasDevFull,
+  MAIN,
+  runCli,
+  runCliWithInput,
+  shellQuote,
+} from "./helpers.ts";
 import { pingRunLines } from "./report_fixture.ts";
 
 const lines = (count: number) => [...pingRunLines({ count })].join("\n") + "\n";
@@ -28,7 +35,17 @@ Deno.test("CLI: report of input with nothing to draw is one line and exit 2", as
     [
       "server lines",
       '{"event":"listening","host":"0.0.0.0","port":3005}\n',
-      /^echoprobe: No probe results in 1 lines on standard input: /,
+      /^echoprobe: No probe results in 1 line on standard input: /,
+    ],
+    [
+      "two server lines",
+      '{"event":"listening","host":"0.0.0.0","port":3005}\n{"event":"stopping"}\n',
+      /^echoprobe: No probe results in 2 lines on standard input: /,
+    ],
+    [
+      "JSON that is not objects",
+      "[1,2]\nnull\nnot json\n",
+      /^echoprobe: No JSON objects on standard input \(line 1 is JSON, but not an object\): /,
     ],
   ];
   for (const [name, input, pattern] of cases) {
@@ -48,6 +65,67 @@ Deno.test("CLI: report passes over lines that are not JSON, says so on stderr, d
   );
   assert.match(output.stdout, /Passed over: 2 lines that are not JSON \(the first: line 1\)\./);
   assert.equal(output.stdout.match(/<circle class="pt r0"/g)?.length, 20, "every probe drawn");
+});
+
+Deno.test("CLI: report counts JSON that is not an object apart from what is not JSON, in the singular for one", async () => {
+  const input = `[1,2]\n${lines(20)}{"type":"weird"}\noops\n`;
+  const output = await runCliWithInput(["report"], input);
+  assert.equal(output.code, 0);
+  assert.equal(
+    output.stderr,
+    "echoprobe: Passed over 1 line that is not JSON (line 24)\n" +
+      "echoprobe: Passed over 1 line of JSON that is not an object (line 1)\n",
+  );
+  assert.match(
+    output.stdout,
+    /Passed over: 1 line that is not JSON \(line 24\); 1 line of JSON that is not an object \(line 1\); 1 object of a type the report does not draw \(weird ×1\)\./,
+  );
+});
+
+/** Runs `main.ts report` through sh, its standard streams as `redirects` sets them. */
+async function reportThroughShell(redirects: string, input = "") {
+  const child = new Deno.Command("sh", {
+    args: ["-c", `exec "$0" run "$1" report ${redirects}`, Deno.execPath(), MAIN],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  // A child that does not read its stdin (< DIR) closes the pipe: the write may fail.
+  const written = writer.write(new TextEncoder().encode(input)).then(() => writer.close())
+    .catch((error) => {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    });
+  const [output] = await Promise.all([child.output(), written]);
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("CLI: report < DIR is a usage error saying standard input cannot be read", async () => {
+  const directory = new URL(".", import.meta.url).pathname;
+  const output = await reportThroughShell(`< ${shellQuote(directory)}`);
+  assertUsageError(
+    output,
+    /^echoprobe: Cannot read standard input: it is a directory, not a file$/,
+  );
+});
+
+Deno.test({
+  name: "CLI: report > /dev/full is one line and exit 3, not an unexpected error",
+  ignore: !hasDevFull(),
+  fn: async () => {
+    const output = await reportThroughShell("> /dev/full", lines(20));
+    assert.equal(output.code, 3);
+    assert.equal(
+      output.stderr,
+      "echoprobe: Cannot write to standard output: no space left on device\n",
+    );
+  },
 });
 
 Deno.test("CLI: report --help shows its flags; a file name is a usage error", async () => {

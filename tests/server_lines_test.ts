@@ -100,7 +100,7 @@ Deno.test("formatAcceptError() and formatStopping() as text and JSON", () => {
   assert.equal(formatStopping(3, true), '{"event":"stopping","active":3}');
 });
 
-Deno.test("formatStats() gives totals, rates since the last snapshot and memory in KiB", () => {
+Deno.test("formatStats() gives totals, rates since the last snapshot and memory in KiB, the text's keys in JSON", () => {
   const reasons = {
     rejectedBy: { "max-connections": 0, "max-per-ip": 0, "not-allowed": 0 },
     closedBy: { eof: 0, timeout: 0, reset: 0, error: 0, shutdown: 0, limit: 0 },
@@ -131,7 +131,7 @@ Deno.test("formatStats() gives totals, rates since the last snapshot and memory 
   );
   assert.equal(
     formatStats(now, previous, 500, memory, true),
-    '{"event":"stats","active":3,"inflight":1,"connections":6,"rejected":1,"records":300,"bytes":75000,"records_s":400,"bytes_s":100000,"rss_kib":40960,"heap_kib":5120,"logDropped":12}',
+    '{"event":"stats","active":3,"inflight":1,"connections":6,"rejected":1,"records":300,"bytes":75000,"records_s":400,"bytes_s":100000,"rss_kib":40960,"heap_kib":5120,"log_dropped":12}',
   );
   assert.match(formatStats(now, previous, 0, memory, false), / records_s=0 bytes_s=0 /);
 });

@@ -188,7 +188,7 @@ Deno.test("server --metrics --json: the metrics line is a JSON event after the l
   assert.equal((await get(event.port, "/healthz")).status, 200);
 });
 
-Deno.test("server --metrics on an address in use: one line and exit 3, the echo listener closed", async () => {
+Deno.test("server --metrics on an address in use: one line naming --metrics and exit 3, the echo listener closed", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const echoPort = closedPort();
   // Were the echo listener left open, the process would not end (killed after 10 s).
@@ -205,6 +205,30 @@ Deno.test("server --metrics on an address in use: one line and exit 3, the echo 
   assert.equal(output.stdout, "", "no ready line");
   assert.equal(
     output.stderr,
-    `echoprobe: Cannot listen on "127.0.0.1:${taken.addr.port}": address in use\n`,
+    `echoprobe: Cannot listen on --metrics "127.0.0.1:${taken.addr.port}": address in use\n`,
   );
+});
+
+Deno.test("server --udp --metrics on an address in use, with and without --tcp: one line naming --metrics, exit 3", async (t) => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  for (const args of [["--udp"], ["--udp", "--tcp"]]) {
+    await t.step(args.join(" "), async () => {
+      const output = await runCli([
+        "server",
+        ...args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--metrics",
+        `127.0.0.1:${taken.addr.port}`,
+      ], { signal: AbortSignal.timeout(10_000) });
+      assert.equal(output.code, 3);
+      assert.equal(output.stdout, "", "no ready line");
+      assert.equal(
+        output.stderr,
+        `echoprobe: Cannot listen on --metrics "127.0.0.1:${taken.addr.port}": address in use\n`,
+      );
+    });
+  }
 });

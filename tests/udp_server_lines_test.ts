@@ -131,8 +131,21 @@ Deno.test("the UDP snapshot gives totals, rates since the last one and the dropp
     formatUdpStats({ ...now, logDropped: 9 }, zero, 2_000, false),
     "stats udp received=500 answered=400 refused=33 bytes=1000 received_s=250 answered_s=200 sources=3 log_dropped=9",
   );
+  // JSON: the text's keys (snake_case, as TCP's snapshot), not the summary's camelCase.
   const json = JSON.parse(formatUdpStats({ ...now, logDropped: 9 }, zero, 2_000, true));
-  assert.deepEqual([json.answered_s, json.logDropped], [200, 9]);
+  assert.deepEqual(Object.keys(json), [
+    "event",
+    "proto",
+    "received",
+    "answered",
+    "refused",
+    "bytes",
+    "received_s",
+    "answered_s",
+    "sources",
+    "log_dropped",
+  ]);
+  assert.deepEqual([json.answered_s, json.log_dropped], [200, 9]);
 });
 
 Deno.test("a failed receive is one log line", () => {

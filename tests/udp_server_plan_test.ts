@@ -5,7 +5,6 @@ import { assertUsageThrows } from "./helpers.ts";
 
 Deno.test("parseServerArgs() without --udp has no UDP plan at all", () => {
   assert.ok(!("udp" in parseServerArgs([])));
-  assert.ok(!("udp" in parseServerArgs(["--tcp"])), "--tcp alone: TCP, as by default");
 });
 
 Deno.test("parseServerArgs() --udp alone: only what was given, TCP off", () => {
@@ -58,10 +57,12 @@ Deno.test("parseServerArgs() --udp takes --host, --port, --size and --allow, and
   assert.equal(plan.options.timeoutMs, 5_000, "TCP's flags stay TCP's");
 });
 
-Deno.test("parseServerArgs() refuses UDP flags without --udp, and TCP's with --udp alone", async (t) => {
+Deno.test("parseServerArgs() refuses UDP flags and --tcp without --udp, and TCP's with --udp alone", async (t) => {
   const cases: [string[], RegExp][] = [
     [["--udp-rate", "5"], /^--udp-rate needs --udp$/],
     [["--udp-log-interval", "1s"], /^--udp-log-interval needs --udp$/],
+    [["--tcp"], /^--tcp needs --udp: without --udp the server serves TCP alone$/],
+    [["--tcp", "--port", "0"], /^--tcp needs --udp/],
     [["--udp", "--stream"], /^--stream is for TCP: add --tcp to serve TCP beside UDP$/],
     [["--udp", "--max-connections", "5"], /^--max-connections is for TCP: add --tcp/],
     [["--udp", "--timeout", "1s"], /^--timeout is for TCP/],
