@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isOutputGone } from "./output.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -194,10 +196,12 @@ export class LineQueue implements Disposable {
       if (error instanceof Deno.errors.WouldBlock) {
         // A non-blocking descriptor that is full: this batch is lost, later ones may pass.
         this.#dropped += this.#writingLines;
-      } else if (isGone(error)) {
+      } else if (isOutputGone(error) || isSystemError(error)) {
+        // Gone (a reader that left, a hung-up terminal) or failing (a full disk): either
+        // way this output takes no more, and serving goes on without it.
         this.#giveUp();
       } else {
-        throw error;
+        throw error; // not the output's doing: a bug, to be seen
       }
     } finally {
       writesInProgress--;
@@ -224,15 +228,9 @@ export class LineQueue implements Disposable {
   }
 }
 
-/**
- * Whether a write failed because its output is gone for good: a pipe whose reader
- * exited (`BrokenPipe`), a hung-up terminal (EIO), a socket reset, a closed stream.
- */
-function isGone(error: unknown): boolean {
-  return error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BadResource ||
-    (error as { code?: unknown } | null)?.code === "EIO";
+/** An error of the operating system (`ENOSPC`, `EIO`, ...): it carries the errno's name. */
+function isSystemError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
 }
 
 /**

@@ -57,7 +57,7 @@ export function writeResult(line: string): void {
   try {
     writeAllSync(Deno.stdout, `${line}\n`);
   } catch (error) {
-    if (!isGone(error)) failure = new OutputError(error);
+    if (!isOutputGone(error)) failure = new OutputError(error);
     stdoutDone.abort();
     if (failure) throw failure;
   }
@@ -81,13 +81,17 @@ export function writeResultInRun(line: string): void {
 }
 
 /**
- * Whether a write failed because stdout is gone for good: a pipe whose reader exited
- * (`BrokenPipe`: Deno ignores SIGPIPE), a socket reset, a hung-up terminal (EIO), as
- * cli/line_queue.ts counts them.
+ * Whether a write failed because its output is gone for good: a pipe whose reader
+ * exited (`BrokenPipe`: Deno ignores SIGPIPE), a socket reset, a hung-up terminal
+ * (EIO), a closed stream. The one list, for these writers and cli/line_queue.ts.
+ *
+ * @param error What the write threw.
+ * @returns `true` when nothing will ever be written there again.
  */
-function isGone(error: unknown): boolean {
+export function isOutputGone(error: unknown): boolean {
   return error instanceof Deno.errors.BrokenPipe ||
     error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BadResource ||
     (error as { code?: unknown } | null)?.code === "EIO";
 }
 
@@ -116,5 +120,10 @@ export function writeProgress(text: string): void {
  * @param line One line, without the newline.
  */
 export function writeLog(line: string): void {
-  writeAllSync(Deno.stderr, `${line}\n`);
+  try {
+    writeAllSync(Deno.stderr, `${line}\n`);
+  } catch {
+    // stderr is gone or failing (`2>/dev/full`): there is nowhere left to say so, and
+    // the exit code still tells what happened.
+  }
 }

@@ -253,13 +253,13 @@ function chainProblem(
     const days = Math.floor((now - certificate.notAfter.getTime()) / 86_400_000);
     return {
       reason: "expired",
-      message: `Certificate expired on ${certificate.notAfter.toISOString()}, ${days} days ago`,
+      message: `Certificate expired on ${isoSeconds(certificate.notAfter)}, ${days} days ago`,
     };
   }
   if (code === "CERT_NOT_YET_VALID" || certificate.notBefore.getTime() > now) {
     return {
       reason: "not-yet-valid",
-      message: `Certificate is not valid before ${certificate.notBefore.toISOString()}`,
+      message: `Certificate is not valid before ${isoSeconds(certificate.notBefore)}`,
     };
   }
   if (code === "DEPTH_ZERO_SELF_SIGNED_CERT") {
@@ -287,4 +287,9 @@ function tlsError(
   cause?: unknown,
 ): ProbeError {
   return new ProbeError("tls", message, { ...where, phase: "tls", reason }, { cause });
+}
+
+/** A certificate's date as ISO 8601 to the second: a certificate holds no finer time. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
 }

@@ -135,3 +135,18 @@ Deno.test("LineQueue.drain() rethrows a write error that is not a gone output", 
   output.release();
   await assert.rejects(draining, TypeError);
 });
+
+Deno.test("LineQueue ends its writing, not the program, when the output fails (a full disk)", async () => {
+  const output = new TestOutput();
+  using lines = new LineQueue(output, { batchMs: 0 });
+  output.failWith = Object.assign(new Error("No space left on device (os error 28)"), {
+    code: "ENOSPC",
+  });
+  lines.write("one");
+  await lines.drain(1_000);
+  assert.equal(lines.closed, true);
+  assert.equal(lines.dropped, 1);
+  lines.write("two"); // taken and counted, never written
+  assert.equal(lines.dropped, 2);
+  assert.deepEqual(output.writes, []);
+});

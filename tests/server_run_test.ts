@@ -4,7 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { probe } from "../lib/probe.ts";
-import { CliServer, drain, LineReader, MAIN, readRecord } from "./helpers.ts";
+import {
+  CliServer,
+  closedPort,
+  drain,
+  hasDevFull,
+  LineReader,
+  MAIN,
+  readRecord,
+  RUN_FLAGS,
+} from "./helpers.ts";
 
 Deno.test("server: SIGHUP stops it gracefully, with every log line and the summary, exit 0", async () => {
   await using server = await CliServer.start(["--host", "127.0.0.1", "--port", "0"]);
@@ -134,4 +143,68 @@ print("exit", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)`,
     await stdout.rest();
     await python.status;
   }
+});
+
+Deno.test({
+  name: "server: a stdout or stderr that fails (> /dev/full) ends that output, not serving",
+  ignore: !hasDevFull(),
+  fn: async (t) => {
+    for (const full of ["stdout", "stderr"] as const) {
+      await t.step(`${full} to /dev/full`, async () => {
+        const port = closedPort(); // stdout may be the full one: the port is given, not read
+        const redirect = full === "stdout" ? "> /dev/full" : "2> /dev/full";
+        const child = new Deno.Command("sh", {
+          args: [
+            "-c",
+            `exec "$@" ${redirect}`,
+            "sh",
+            Deno.execPath(),
+            "run",
+            ...RUN_FLAGS,
+            MAIN,
+            ...["server", "--host", "127.0.0.1", "--port", String(port)],
+            ...["--stats-interval", "10ms"], // lines to write, every 10 ms
+          ],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const open = new LineReader(full === "stdout" ? child.stderr : child.stdout);
+        const outputs = Promise.all([
+          full === "stdout" ? new Response(child.stdout).text() : Promise.resolve(""),
+          full === "stderr" ? new Response(child.stderr).text() : Promise.resolve(""),
+        ]);
+        try {
+          // The first line on the output that works tells the server runs.
+          assert.ok((await open.line()) !== undefined, "the server wrote nothing and ended");
+          for (let served = 0; served < 20; served++) {
+            const result = await probe({ hostname: "127.0.0.1", port, timeoutMs: 5_000 });
+            assert.equal(result.bytes, 250);
+          }
+        } finally {
+          child.kill("SIGTERM");
+        }
+        const [status, rest, [, stderrText]] = await Promise.all([
+          child.status,
+          open.rest(),
+          outputs,
+        ]);
+        assert.equal(status.code, 0, `${rest}${stderrText}`);
+        assert.ok(!/Uncaught|error/i.test(rest + stderrText), rest + stderrText);
+        if (full === "stderr") assert.match(rest, /^echoprobe server stopped: connections=20 /m);
+      });
+    }
+  },
+});
+
+Deno.test("a usage error with stderr failing (2> /dev/full) still exits 2", {
+  ignore: !hasDevFull(),
+}, async () => {
+  const output = await new Deno.Command("sh", {
+    args: ["-c", 'exec "$@" 2> /dev/full', "sh", Deno.execPath(), "run", MAIN, "server", "-x"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.equal(output.code, 2);
 });

@@ -150,7 +150,7 @@ Deno.test("interop: openssl s_client sees the certificate whose fingerprint the 
 Deno.test("interop: a wrong name, an expired certificate, an unknown issuer each exit 1, code tls", async (t) => {
   const cases: [CertName, string, RegExp][] = [
     ["wrong", "name-mismatch", /^Certificate is not for "127\.0\.0\.1" but for DNS:example\.com$/],
-    ["expired", "expired", /^Certificate expired on 2020-02-01T00:00:00\.000Z, \d+ days ago$/],
+    ["expired", "expired", /^Certificate expired on 2020-02-01T00:00:00Z, \d+ days ago$/],
     ["stranger", "unknown-issuer", /^Certificate issuer "CN=Test stranger-ca" is not trusted$/],
   ];
   for (const [name, reason, message] of cases) {
