@@ -17,6 +17,8 @@
  * @module
  */
 
+import { type LiveEntry, LiveList } from "./live_list.ts";
+
 /** The reason a deadline's signal aborts with when its hard limit passes. */
 export const LIMIT_REASON: DOMException = new DOMException("Time limit reached", "AbortError");
 
@@ -52,7 +54,8 @@ export class DeadlineTimer implements Disposable {
    * `timeoutMs + 2 * resolutionMs` after its last renewal.
    */
   readonly resolutionMs: number;
-  readonly #watched = new Set<Deadline>();
+  /** Not a `Set`: see lib/live_list.ts (a deadline per connection comes and goes). */
+  readonly #watched = new LiveList<Deadline>();
   #interval: ReturnType<typeof setInterval> | undefined;
 
   /**
@@ -77,7 +80,7 @@ export class DeadlineTimer implements Disposable {
    */
   start(onAbort?: () => void): Deadline {
     const deadline = new Deadline(this, onAbort);
-    this.#watched.add(deadline);
+    setEntry(deadline, this.#watched.add(deadline));
     if (this.#interval === undefined) {
       this.#interval = setInterval(() => this.#check(), this.resolutionMs);
     }
@@ -90,7 +93,8 @@ export class DeadlineTimer implements Disposable {
    * clear a timer per connection), or at once on dispose.
    */
   stop(deadline: Deadline): void {
-    this.#watched.delete(deadline);
+    const entry = takeEntry(deadline);
+    if (entry) this.#watched.remove(entry);
   }
 
   /** Stops the interval now; deadlines still watched then never expire. */
@@ -116,6 +120,10 @@ export class DeadlineTimer implements Disposable {
  * {@linkcode Deadline}, which keeps its fields private to this module.
  */
 let checkDeadline: (deadline: Deadline, now: number, timeoutMs: number) => void;
+/** Keeps a deadline's place in its timer's list. */
+let setEntry: (deadline: Deadline, entry: LiveEntry<Deadline>) => void;
+/** A deadline's place in its timer's list, given up (`undefined` once stopped). */
+let takeEntry: (deadline: Deadline) => LiveEntry<Deadline> | undefined;
 
 /**
  * One renewable deadline of a {@linkcode DeadlineTimer}: its `signal` aborts with
@@ -133,8 +141,15 @@ export class Deadline implements Disposable {
   readonly #timer: DeadlineTimer;
   readonly #controller = new AbortController();
   #onAbort: (() => void) | undefined;
+  #entry: LiveEntry<Deadline> | undefined;
 
   static {
+    setEntry = (deadline, entry) => deadline.#entry = entry;
+    takeEntry = (deadline) => {
+      const entry = deadline.#entry;
+      deadline.#entry = undefined;
+      return entry;
+    };
     checkDeadline = (deadline, now, timeoutMs) => {
       if (deadline.#renewed) {
         deadline.#renewed = false;
