@@ -154,7 +154,6 @@ export async function echoLoop(
   totals: EchoTotals,
 ): Promise<CloseReason> {
   const { conn, deadline } = connection;
-  const { signal } = deadline;
   const stream = settings.mode === "stream";
   const unit = stream ? 1 : settings.recordSize;
   const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
@@ -180,7 +179,7 @@ export async function echoLoop(
       if (n === null) {
         if (connection.bytes + tail > maxBytes) return "limit";
         if (tail > 0) {
-          await writeAll(connection, buffer.subarray(0, tail), signal);
+          await writeAll(connection, buffer.subarray(0, tail), deadline.signal);
           connection.bytes += tail;
           totals.bytes += tail;
         }
@@ -202,7 +201,9 @@ export async function echoLoop(
           : buffer.subarray(0, whole);
         deadline.renew(); // a write times out only when it stops progressing
         const written = await conn.write(echo);
-        if (written < whole) await writeAll(connection, echo.subarray(written), signal);
+        if (written < whole) {
+          await writeAll(connection, echo.subarray(written), deadline.signal);
+        }
         connection.bytes += whole;
         totals.bytes += whole;
         if (!stream) {
@@ -229,7 +230,7 @@ export async function echoLoop(
           // unread (the deadline runs), so that a reservation always completes one.
           const wanted = Math.max(size, unit);
           if (wanted > held) {
-            await budget.reserve(wanted - held, signal);
+            await budget.reserve(wanted - held, deadline.signal);
             held = wanted;
           }
         } else if (buffer === first && !stream && ++fullReads < batchAfter) {
@@ -262,7 +263,7 @@ export async function echoLoop(
     }
   } catch (error) {
     // A read or write that failed because the deadline closed the connection.
-    signal.throwIfAborted();
+    if (deadline.aborted) throw deadline.reason;
     throw error;
   } finally {
     // Every read and write above was awaited: nothing uses the buffer now. It holds
@@ -276,11 +277,14 @@ export async function echoLoop(
  * Why a connection closed, from what its echo loop threw.
  *
  * @param error What {@linkcode echoLoop} threw.
- * @param signal The connection's deadline signal: its reason tells a shutdown, a
- *   limit and a timeout apart.
+ * @param signal The connection's deadline, or its signal: its reason tells a shutdown,
+ *   a limit and a timeout apart.
  * @returns The reason.
  */
-export function closeReason(error: unknown, signal: AbortSignal): CloseReason {
+export function closeReason(
+  error: unknown,
+  signal: { readonly aborted: boolean; readonly reason: unknown },
+): CloseReason {
   if (signal.aborted) {
     return signal.reason === SHUTDOWN_REASON
       ? "shutdown"

@@ -222,7 +222,6 @@ class Server implements EchoServer {
     const connection = new EchoConnection(session ?? conn, deadline);
     if (session) this.#sessions.set(connection, session);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
-    const { signal } = deadline;
     // Accepted while the server starts stopping, it is drained like the others.
     const entry = this.#active.add(connection);
 
@@ -232,14 +231,14 @@ class Server implements EchoServer {
       conn.setNoDelay(true);
       reason = await echoLoop(connection, this.#settings, this.#pool, this.#totals);
     } catch (error) {
-      reason = closeReason(error, signal);
+      reason = closeReason(error, deadline);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
       // TLS: close_notify before the socket closes, still under the deadline; one the
       // drain ended has had its own.
-      if (session && !signal.aborted && !this.#drain.ended(connection)) await session.finish();
+      if (session && !deadline.aborted && !this.#drain.ended(connection)) await session.finish();
       deadline[Symbol.dispose]();
-      if (!signal.aborted) conn.close();
+      if (!deadline.aborted) conn.close();
       this.#active.remove(entry);
       this.#admission.leave(conn.remoteAddr.hostname);
     }
