@@ -6,7 +6,13 @@
  */
 
 import type { BufferBudget } from "./budget.ts";
-import { type BufferPool, growBuffer, MAX_BUFFER_SIZE, shrinkBuffer } from "./buffers.ts";
+import {
+  type BufferPool,
+  growBuffer,
+  MAX_BATCH_SIZE,
+  MAX_BUFFER_SIZE,
+  shrinkBuffer,
+} from "./buffers.ts";
 import { type Deadline, LIMIT_REASON } from "./deadline.ts";
 import { isReset } from "./errors.ts";
 import { type Reader, writeAll, type Writer } from "./record.ts";
@@ -122,12 +128,12 @@ const UNBATCH_AFTER_SMALL_READS = 2;
  * One read takes whatever is waiting, so records sent back to back are echoed with
  * one read and one write, not one each. The buffer starts small (one record, at
  * most 16 KiB; an idle connection holds little) and doubles each time a read fills
- * it, up to 64 KiB or one record if that is larger: it grows with the bytes that
- * arrive, not with the record size. Growth past the first buffer comes out of
- * `settings.budget`. A connection that needs more room to hold its record waits
- * for it, unread, while its deadline runs; growth that only batches reads is
- * skipped when the budget has no room. A buffer larger than 64 KiB (a record that
- * large) is given back as soon as it holds no partial record, and so is any grown
+ * it, up to 256 KiB for records of up to 64 KiB, one record for larger ones: it
+ * grows with the bytes that arrive, not with the record size. Growth past the first
+ * buffer comes out of `settings.budget`. A connection that needs more room to hold
+ * its record waits for it, unread, while its deadline runs; growth that only batches
+ * reads is skipped when the budget has no room. The buffer of a record larger than
+ * 64 KiB is given back as soon as it holds no partial record, and so is any grown
  * buffer while other connections wait for the budget.
  *
  * In record mode, a connection whose records come one at a time (ping-pong) reads
@@ -156,7 +162,8 @@ export async function echoLoop(
   const { conn, deadline } = connection;
   const stream = settings.mode === "stream";
   const unit = stream ? 1 : settings.recordSize;
-  const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
+  const large = unit > MAX_BUFFER_SIZE; // a record of its own resizable buffer
+  const maxBuffer = large ? unit : MAX_BATCH_SIZE - (MAX_BATCH_SIZE % unit);
   const { maxBytes, budget } = settings;
   let buffer = pool.take();
   // One record's room at the start of `buffer` (the whole buffer until it grows past a
@@ -244,7 +251,7 @@ export async function echoLoop(
         first = stream || buffer.length <= unit ? buffer : buffer.subarray(0, unit);
         view = buffer;
       } else if (
-        tail === 0 && held > 0 && (buffer.length > MAX_BUFFER_SIZE || budget.waiting)
+        tail === 0 && held > 0 && ((large && buffer.length > MAX_BUFFER_SIZE) || budget.waiting)
       ) {
         budget.release(held);
         held = 0;
