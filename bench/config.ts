@@ -6,7 +6,7 @@
  * - `BENCH_ONLY`: a comma-separated subset of the names below; by default, all.
  *   Workloads `conn1 conn32 pp1 pp32 stream`; phases `fresh churn` (a workload named
  *   runs in both unless one is named; `churn` alone measures the RSS after churn and no
- *   workload); and `idle oneshot clientload`.
+ *   workload); and `idle oneshot clientload tls`.
  * - `BENCH_CHURN` (100000): connections a server serves before the after-churn figures.
  * - `BENCH_IDLE` (19000): idle connections for the KiB-per-connection figure.
  * - `BENCH_RESUME=1`: keep the rounds the last run finished with the same settings.
@@ -30,7 +30,7 @@ export const PHASE_NAMES = ["fresh", "churn"] as const;
 /** A phase's name. */
 export type PhaseName = typeof PHASE_NAMES[number];
 /** The figures that are not throughput workloads. */
-export const EXTRA_NAMES = ["idle", "oneshot", "clientload"] as const;
+export const EXTRA_NAMES = ["idle", "oneshot", "clientload", "tls"] as const;
 /** Such a figure's name. */
 export type ExtraName = typeof EXTRA_NAMES[number];
 

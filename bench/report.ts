@@ -14,6 +14,7 @@ import { clientTable, cpuTable, memoryTable, peerTable, problems, table } from "
 import type { RoundData } from "./round.ts";
 import { BACKLOG, PEER_KEYS, PEERS } from "./servers.ts";
 import type { Machine } from "./system.ts";
+import { tlsProblems, tlsSection } from "./tls_report.ts";
 import { WORKLOADS } from "./workloads.ts";
 
 /** What RESULTS.md says about the run besides its rounds. */
@@ -140,6 +141,9 @@ export function resultsMarkdown(info: RunInfo, rounds: readonly RoundData[]): st
   }
   lines.push("## Memory", "", ...memoryTable(rounds, info.idleConnections), "");
   lines.push("## Client", "", ...clientTable(rounds), "");
+  lines.push("## TLS (issue 13)", "", ...tlsSection(rounds, settings.seconds), "");
+  const errors = problems(rounds);
+  const tlsErrors = tlsProblems(rounds);
   lines.push(
     "## Rounds",
     "",
@@ -161,7 +165,9 @@ export function resultsMarkdown(info: RunInfo, rounds: readonly RoundData[]): st
     "",
     "## Errors",
     "",
-    ...problems(rounds),
+    ...(tlsErrors.length === 0
+      ? errors
+      : [...errors.filter((line) => line.startsWith("-")), ...tlsErrors]),
     "",
   );
   return lines.join("\n");

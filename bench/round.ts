@@ -9,6 +9,7 @@
  *   connections first, ping-pong and stream after, as a real endpoint lives.
  * - idle: per peer: a new server holds `BENCH_IDLE` idle connections.
  * - clientload, oneshot: against the reference.
+ * - tls: the TLS workloads (bench/tls.ts), every TLS server for each.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
 import { churn, type ChurnSample, idle, type IdleSample } from "./memory.ts";
 import { idlePeer, type Peer, type PeerKey, peerOrder, PEERS, RunningServer } from "./servers.ts";
 import { log } from "./system.ts";
+import { type TlsData, type TlsPeerKey, tlsPeerOrder, tlsRound } from "./tls.ts";
 import { measure, type Sample, WORKLOADS } from "./workloads.ts";
 
 /** A workload's samples, by peer. */
@@ -38,6 +40,9 @@ export interface RoundData {
   idle: Partial<Record<PeerKey, IdleSample>>;
   clientLoad?: ClientLoadSample;
   oneShot?: OneShotSample;
+  /** The TLS workloads, and the order their servers ran in. */
+  tls?: TlsData;
+  tlsOrder?: TlsPeerKey[];
   /** Wall time of the round, seconds. */
   seconds: number;
 }
@@ -140,6 +145,11 @@ export async function runRound(
         data.oneShot.emptyMs.toFixed(1)
       } ms`,
     );
+  }
+
+  if (settings.extras.includes("tls")) {
+    data.tlsOrder = tlsPeerOrder(round);
+    data.tls = await tlsRound(data.tlsOrder, settings.seconds, fileLimit);
   }
 
   data.seconds = (performance.now() - started) / 1000;

@@ -10,8 +10,8 @@
  * The layout: config.ts (settings), servers.ts (the peers, running one), workloads.ts
  * (echoload), memory.ts (churn and idle), client_figures.ts (hyperfine, load mode),
  * system.ts (/proc: RSS, CPU, descriptors, ports), round.ts (one round), figures.ts
- * (medians, spreads, targets), report.ts (RESULTS.md), profile.ts (one server under a
- * profiler).
+ * (medians, spreads, targets), report.ts (RESULTS.md), tls.ts (the TLS workloads),
+ * profile.ts (one server under a profiler).
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { resultsMarkdown } from "./report.ts";
 import { idleConnections, type RoundData, runRound } from "./round.ts";
 import { PEERS } from "./servers.ts";
 import { describeMachine, log, openFilesLimit, output } from "./system.ts";
+import { makeCertificate } from "./tls.ts";
 import { WORKLOADS } from "./workloads.ts";
 
 /** Where the finished rounds are kept. */
@@ -32,6 +33,7 @@ export async function buildPrograms(): Promise<void> {
   for (const program of ["epoll_echo", "echoload"]) {
     await output(["gcc", "-O2", "-o", `${BUILD}${program}`, `${SHARED}${program}.c`]);
   }
+  await makeCertificate(); // for the TLS workloads
 }
 
 /** The settings that make rounds comparable (not their number, nor resuming). */
@@ -81,6 +83,7 @@ export function estimateSeconds(settings: Settings): number {
   if (settings.extras.includes("idle")) round += 4 * (settings.idleConnections / 5_000 + 6);
   if (settings.extras.includes("clientload")) round += 2 * settings.seconds + 3;
   if (settings.extras.includes("oneshot")) round += 4;
+  if (settings.extras.includes("tls")) round += 9 * (settings.seconds + 2);
   return round * settings.rounds;
 }
 

@@ -10,9 +10,8 @@ import { isOutputGone } from "./output.ts";
 const encoder = new TextEncoder();
 
 /**
- * Most characters (bytes, for the ASCII lines the server writes) of lines waiting for
- * a running server's stderr, or stdout: about 3,000 connection lines. Beyond it, lines
- * are dropped and counted.
+ * Most bytes of lines waiting for a running server's stderr, or stdout: about 3,000
+ * connection lines. Beyond it, lines are dropped and counted.
  */
 export const LINE_BUFFER_BYTES = 256 * 1024;
 /** How long a batched log line may wait for others to be written with it. */
@@ -47,7 +46,7 @@ export interface LineQueueOptions {
    */
   batchMs?: number;
   /**
-   * Characters of lines that may wait, the write in progress included.
+   * Bytes of lines (UTF-8) that may wait, the write in progress included.
    * @default {262144}
    */
   capacity?: number;
@@ -71,6 +70,13 @@ export interface LineQueueOptions {
  * reader is gone fails the write with `BrokenPipe` (SIGPIPE is ignored), a hung-up
  * terminal with EIO.
  *
+ * A line is encoded into the queue's bytes as it is written, not kept as a string
+ * until its batch goes: strings that waited for their batch (up to 100 ms) outlived
+ * V8's minor collections, and under 32 loops of new connections a line per connection
+ * cost the server 1.1 us of CPU time per connection against `--log none`. The bytes
+ * are two buffers of `capacity` (pages the lines never reach stay untouched): one
+ * being written, the other filling.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -85,7 +91,7 @@ export interface LineQueueOptions {
  * };
  * using lines = new LineQueue(output, { capacity: 12 });
  * lines.write("first");
- * lines.write("second"); // 6 + 7 characters: more than 12 wait
+ * lines.write("second"); // 6 + 7 bytes: more than 12 wait
  * await lines.drain(1_000);
  * assert.deepEqual(chunks, ["first\n"]);
  * assert.equal(lines.dropped, 1);
@@ -95,7 +101,12 @@ export class LineQueue implements Disposable {
   readonly #output: LineOutput;
   readonly #batchMs: number;
   readonly #capacity: number;
-  #lines: string[] = [];
+  /** Where lines wait, encoded, newline after each: bytes 0 to `#waiting`. */
+  #filling: Uint8Array;
+  /** The other buffer: the one being written, or the next to fill. */
+  #spare: Uint8Array;
+  /** Lines waiting, and their bytes. */
+  #lines = 0;
   #waiting = 0;
   #writing: Promise<void> | undefined;
   #writingLines = 0;
@@ -117,6 +128,8 @@ export class LineQueue implements Disposable {
     this.#output = output;
     this.#batchMs = options.batchMs ?? LOG_FLUSH_MS;
     this.#capacity = options.capacity ?? LINE_BUFFER_BYTES;
+    this.#filling = new Uint8Array(this.#capacity);
+    this.#spare = new Uint8Array(this.#capacity);
   }
 
   /** Lines dropped: beyond the bound, or lost with an output that is gone. */
@@ -135,13 +148,21 @@ export class LineQueue implements Disposable {
    * @param line One line, without the newline.
    */
   write(line: string): void {
-    const size = line.length + 1;
-    if (this.#closed || this.#waiting + this.#writingSize + size > this.#capacity) {
+    const room = this.#capacity - this.#writingSize - this.#waiting;
+    // Each character takes at least a byte: a line longer than the room cannot fit.
+    if (this.#closed || line.length + 1 > room) {
       this.#dropped++;
       return;
     }
-    this.#lines.push(line);
-    this.#waiting += size;
+    const into = this.#filling.subarray(this.#waiting, this.#waiting + room - 1);
+    const { read, written } = encoder.encodeInto(line, into);
+    if (read < line.length) {
+      this.#dropped++; // characters of more than one byte took the room
+      return;
+    }
+    this.#filling[this.#waiting + written] = 10; // the newline
+    this.#waiting += written + 1;
+    this.#lines++;
     if (this.#writing) return; // the lines go out when the write in progress ends
     if (this.#batchMs === 0 || this.#waiting >= LOG_FLUSH_BYTES) this.#startWrite();
     else this.#timer ??= setTimeout(this.#start, this.#batchMs);
@@ -169,21 +190,22 @@ export class LineQueue implements Disposable {
   [Symbol.dispose](): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#dropped += this.#lines.length;
-    this.#lines = [];
+    this.#dropped += this.#lines;
+    this.#lines = 0;
     this.#waiting = 0;
   }
 
   #startWrite(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#writing || this.#lines.length === 0) return;
-    const text = `${this.#lines.join("\n")}\n`;
-    this.#writingLines = this.#lines.length;
+    if (this.#writing || this.#lines === 0) return;
+    const bytes = this.#filling.subarray(0, this.#waiting);
+    this.#writingLines = this.#lines;
     this.#writingSize = this.#waiting;
-    this.#lines = [];
+    [this.#filling, this.#spare] = [this.#spare, this.#filling];
+    this.#lines = 0;
     this.#waiting = 0;
-    this.#writing = this.#writeAll(encoder.encode(text));
+    this.#writing = this.#writeAll(bytes);
   }
 
   async #writeAll(bytes: Uint8Array): Promise<void> {
@@ -210,7 +232,7 @@ export class LineQueue implements Disposable {
       this.#writingSize = 0;
     }
     // Lines that came meanwhile: at once if they are many, else with the batch timer.
-    if (this.#lines.length === 0 || this.#closed) return;
+    if (this.#lines === 0 || this.#closed) return;
     if (this.#batchMs === 0 || this.#waiting >= LOG_FLUSH_BYTES) this.#startWrite();
     else this.#timer ??= setTimeout(this.#start, this.#batchMs);
   }
@@ -221,9 +243,9 @@ export class LineQueue implements Disposable {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#dropped += this.#writingLines + this.#lines.length;
+    this.#dropped += this.#writingLines + this.#lines;
     this.#writingLines = 0;
-    this.#lines = [];
+    this.#lines = 0;
     this.#waiting = 0;
   }
 }

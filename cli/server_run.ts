@@ -12,6 +12,7 @@ import { serve } from "../lib/server.ts";
 import type { UdpServerStats } from "../lib/udp_server.ts";
 import { AcceptErrorLog } from "./accept_errors.ts";
 import { EXIT } from "./exit.ts";
+import { IdleCollector } from "./idle_collect.ts";
 import { ServerOutput } from "./server_output.ts";
 import {
   formatAcceptError,
@@ -62,11 +63,16 @@ export async function runServer(plan: ServerPlan, udp?: BesideUdp): Promise<numb
   const metricsModule = plan.metrics && await import("./server_metrics.ts");
   // TLS (cli/tls_files.ts): the certificate is ready before the server listens.
   const certificate = plan.tls && await serverCertificate(plan.tls.files, plan.options.hostname);
+  // Memory back to the system once connections stop coming (cli/idle_collect.ts).
+  using idle = new IdleCollector(() => server.stats().connections);
   const server = serve({
     ...plan.options,
     ...(certificate ? { tls: certificate.tls } : {}),
     signal: stop.signal,
-    onClose: (info) => writeEvent(formatClose(info, logJson)),
+    onClose: (info) => {
+      writeEvent(formatClose(info, logJson));
+      idle.closed();
+    },
     onReject: (info) => writeEvent(formatReject(info, logJson)),
     onAcceptError: (error) => acceptErrors.record(error),
   });

@@ -50,7 +50,7 @@ export interface Drained {
  * ```
  */
 export class Drain implements Disposable {
-  readonly #connections: ReadonlySet<EchoConnection>;
+  readonly #connections: Iterable<EchoConnection>;
   readonly #finish: (connection: EchoConnection) => Promise<void> | undefined;
   /** `reads` of each connection at the last check. */
   readonly #readsAtCheck = new WeakMap<EchoConnection, number>();
@@ -65,7 +65,7 @@ export class Drain implements Disposable {
    *   `undefined` for a plain connection.
    */
   constructor(
-    connections: ReadonlySet<EchoConnection>,
+    connections: Iterable<EchoConnection>,
     finish: (connection: EchoConnection) => Promise<void> | undefined,
   ) {
     this.#connections = connections;

@@ -6,7 +6,13 @@
  */
 
 import type { BufferBudget } from "./budget.ts";
-import { type BufferPool, growBuffer, MAX_BUFFER_SIZE, shrinkBuffer } from "./buffers.ts";
+import {
+  type BufferPool,
+  growBuffer,
+  MAX_BATCH_SIZE,
+  MAX_BUFFER_SIZE,
+  shrinkBuffer,
+} from "./buffers.ts";
 import { type Deadline, LIMIT_REASON } from "./deadline.ts";
 import { isReset } from "./errors.ts";
 import { type Reader, writeAll, type Writer } from "./record.ts";
@@ -104,6 +110,16 @@ export interface EchoSettings {
 }
 
 /**
+ * Full reads of one record in a row after which a connection reads into its grown
+ * buffer again, at first; it doubles each time the grown buffer gained nothing.
+ */
+const BATCH_AFTER_FULL_READS = 2;
+/** The most full reads of one record in a row before batching is tried again. */
+const MAX_BATCH_AFTER_FULL_READS = 256;
+/** Reads in a row that the first record's room would have held, before batching stops. */
+const UNBATCH_AFTER_SMALL_READS = 2;
+
+/**
  * Echoes whole records as they come in (bytes as they come in, in stream mode)
  * until end of stream, then the partial record left, if any. The loop does not
  * stop by itself when the server stops: the server closes the connection (by its
@@ -112,13 +128,22 @@ export interface EchoSettings {
  * One read takes whatever is waiting, so records sent back to back are echoed with
  * one read and one write, not one each. The buffer starts small (one record, at
  * most 16 KiB; an idle connection holds little) and doubles each time a read fills
- * it, up to 64 KiB or one record if that is larger: it grows with the bytes that
- * arrive, not with the record size. Growth past the first buffer comes out of
- * `settings.budget`. A connection that needs more room to hold its record waits
- * for it, unread, while its deadline runs; growth that only batches reads is
- * skipped when the budget has no room. A buffer larger than 64 KiB (a record that
- * large) is given back as soon as it holds no partial record, and so is any grown
+ * it, up to 256 KiB for records of up to 64 KiB, one record for larger ones: it
+ * grows with the bytes that arrive, not with the record size. Growth past the first
+ * buffer comes out of `settings.budget`. A connection that needs more room to hold
+ * its record waits for it, unread, while its deadline runs; growth that only batches
+ * reads is skipped when the budget has no room. The buffer of a record larger than
+ * 64 KiB is given back as soon as it holds no partial record, and so is any grown
  * buffer while other connections wait for the budget.
+ *
+ * In record mode, a connection whose records come one at a time (ping-pong) reads
+ * one record at a time: batching starts after two reads in a row filled one record,
+ * and stops (the grown buffer is kept) after two reads in a row that one record's
+ * room would have held; each time it stopped, it waits for twice as many full reads
+ * before it starts again (up to 256). A read of exactly the bytes asked for is
+ * Deno's fast path: Deno 2.9.6 (tokio) takes a shorter read as the socket drained
+ * and waits for the next readiness event before it reads again, which cost 10% of
+ * the CPU time per exchange under 32-connection ping-pong (`bench/RESULTS.md`).
  *
  * @param connection The connection.
  * @param settings How to echo.
@@ -135,24 +160,33 @@ export async function echoLoop(
   totals: EchoTotals,
 ): Promise<CloseReason> {
   const { conn, deadline } = connection;
-  const { signal } = deadline;
   const stream = settings.mode === "stream";
   const unit = stream ? 1 : settings.recordSize;
-  const maxBuffer = Math.max(unit, MAX_BUFFER_SIZE - (MAX_BUFFER_SIZE % unit));
+  const large = unit > MAX_BUFFER_SIZE; // a record of its own resizable buffer
+  const maxBuffer = large ? unit : MAX_BATCH_SIZE - (MAX_BATCH_SIZE % unit);
   const { maxBytes, budget } = settings;
   let buffer = pool.take();
+  // One record's room at the start of `buffer` (the whole buffer until it grows past a
+  // record, and always in stream mode), as a view made once per buffer: echoing a
+  // record from a grown buffer then allocates nothing.
+  let first = buffer;
+  // What a read fills: `buffer`, or `first` while records come one at a time.
+  let view = buffer;
+  let fullReads = 0; // reads in a row that filled `first`, while reading into it
+  let smallReads = 0; // reads in a row into the grown buffer that `first` would have held
+  let batchAfter = BATCH_AFTER_FULL_READS;
   let held = 0; // bytes of the budget this connection holds (0 on its first buffer)
   try {
     let tail = 0; // bytes of a record not yet complete, at the start of `buffer`
     deadline.renew();
     for (;;) {
       connection.idle = tail === 0;
-      const n = await conn.read(tail === 0 ? buffer : buffer.subarray(tail));
+      const n = await conn.read(tail === 0 ? view : view.subarray(tail));
       connection.reads++;
       if (n === null) {
         if (connection.bytes + tail > maxBytes) return "limit";
         if (tail > 0) {
-          await writeAll(connection, buffer.subarray(0, tail), signal);
+          await writeAll(connection, buffer.subarray(0, tail), deadline.signal);
           connection.bytes += tail;
           totals.bytes += tail;
         }
@@ -165,11 +199,18 @@ export async function echoLoop(
         if (connection.bytes + whole > maxBytes) return "limit";
         // Nothing more is read until the echo is written: a peer that does not read
         // its echo stops being read, and its bytes wait in the kernel, not here.
-        await writeAll(
-          connection,
-          whole === buffer.length ? buffer : buffer.subarray(0, whole),
-          signal,
-        );
+        // One write almost always takes the whole echo: no writeAll() call, and its
+        // promise, per record.
+        const echo = whole === view.length
+          ? view
+          : whole === first.length
+          ? first
+          : buffer.subarray(0, whole);
+        deadline.renew(); // a write times out only when it stops progressing
+        const written = await conn.write(echo);
+        if (written < whole) {
+          await writeAll(connection, echo.subarray(written), deadline.signal);
+        }
         connection.bytes += whole;
         totals.bytes += whole;
         if (!stream) {
@@ -181,30 +222,56 @@ export async function echoLoop(
       }
       tail = filled - whole;
       if (tail > 0 && whole > 0) buffer.copyWithin(0, whole, filled);
-      if (filled === buffer.length && buffer.length < maxBuffer) {
-        const size = Math.min(buffer.length * 2, maxBuffer);
-        if (size > held) {
-          if (buffer.length < unit) {
-            // Part of a record that does not fit: wait for room for the whole record,
-            // unread (the deadline runs), so that a reservation always completes one.
-            const wanted = Math.max(size, unit);
-            await budget.reserve(wanted - held, signal);
-            held = wanted;
-          } else if (budget.tryReserve(size - held)) {
-            held = size;
-          } else {
-            continue; // only batching would gain: read on with this buffer
-          }
+      if (view !== buffer && !(held > 0 && budget.waiting)) {
+        // Reading one record at a time: back to the grown buffer after enough full reads.
+        if (filled < view.length) fullReads = 0;
+        else if (++fullReads >= batchAfter) {
+          view = buffer;
+          fullReads = 0;
+          smallReads = 0;
         }
+      } else if (filled === buffer.length && buffer.length < maxBuffer) {
+        const size = Math.min(buffer.length * 2, maxBuffer);
+        if (buffer.length < unit) {
+          // Part of a record that does not fit: wait for room for the whole record,
+          // unread (the deadline runs), so that a reservation always completes one.
+          const wanted = Math.max(size, unit);
+          if (wanted > held) {
+            await budget.reserve(wanted - held, deadline.signal);
+            held = wanted;
+          }
+        } else if (buffer === first && !stream && ++fullReads < batchAfter) {
+          continue; // one full read is what one record at a time does too
+        } else if (size > held) {
+          if (!budget.tryReserve(size - held)) continue; // only batching would gain
+          held = size;
+        }
+        fullReads = 0;
         buffer = growBuffer(buffer, size, tail);
+        first = stream || buffer.length <= unit ? buffer : buffer.subarray(0, unit);
+        view = buffer;
       } else if (
-        tail === 0 && held > 0 && (buffer.length > MAX_BUFFER_SIZE || budget.waiting)
+        tail === 0 && held > 0 && ((large && buffer.length > MAX_BUFFER_SIZE) || budget.waiting)
       ) {
         budget.release(held);
         held = 0;
         buffer = shrinkBuffer(buffer, pool);
+        first = view = buffer;
+        fullReads = 0;
+      } else if (buffer !== first && filled <= first.length) {
+        // The grown buffer gained nothing: one record at a time again, for a while.
+        if (++smallReads >= UNBATCH_AFTER_SMALL_READS) {
+          view = first;
+          batchAfter = Math.min(batchAfter * 2, MAX_BATCH_AFTER_FULL_READS);
+        }
+      } else {
+        smallReads = 0;
       }
     }
+  } catch (error) {
+    // A read or write that failed because the deadline closed the connection.
+    if (deadline.aborted) throw deadline.reason;
+    throw error;
   } finally {
     // Every read and write above was awaited: nothing uses the buffer now. It holds
     // the last peer's bytes, but a connection echoes only the bytes it read itself.
@@ -217,11 +284,14 @@ export async function echoLoop(
  * Why a connection closed, from what its echo loop threw.
  *
  * @param error What {@linkcode echoLoop} threw.
- * @param signal The connection's deadline signal: its reason tells a shutdown, a
- *   limit and a timeout apart.
+ * @param signal The connection's deadline, or its signal: its reason tells a shutdown,
+ *   a limit and a timeout apart.
  * @returns The reason.
  */
-export function closeReason(error: unknown, signal: AbortSignal): CloseReason {
+export function closeReason(
+  error: unknown,
+  signal: { readonly aborted: boolean; readonly reason: unknown },
+): CloseReason {
   if (signal.aborted) {
     return signal.reason === SHUTDOWN_REASON
       ? "shutdown"

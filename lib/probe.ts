@@ -262,12 +262,11 @@ export class Prober implements AsyncDisposable {
       this.#unsettledSeq = seq;
     }
     // Where it connected and the opening's phases (lib/connect_probe.ts), then the echo's.
-    const result = openedResult(connection, this.#options, seq, opened, reused);
+    const result = openedResult(connection, this.#options, seq, opened, reused, doneAt);
     result.bytes = size;
     result.firstByteMs = (connection.firstByteAt || doneAt) - sentAt;
     result.echoMs = doneAt - sentAt;
     result.timeMs += result.echoMs;
-    result.finishedAt = doneAt;
     return result;
   }
 }

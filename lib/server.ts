@@ -23,6 +23,7 @@ import {
 } from "./echo.ts";
 import { isReset } from "./errors.ts";
 import { listenTcp } from "./listen.ts";
+import { LiveList } from "./live_list.ts";
 import type { EchoServer, ServeOptions, ServerStats, ServerSummary } from "./serve_options.ts";
 import type { TlsStream } from "./tls_stream.ts";
 
@@ -67,7 +68,8 @@ class Server implements EchoServer {
   readonly #timer: DeadlineTimer;
   readonly #admission: Admission;
   readonly #pool: BufferPool;
-  readonly #active = new Set<EchoConnection>();
+  /** Not a `Set`: see lib/live_list.ts (a connection comes and goes per accept). */
+  readonly #active = new LiveList<EchoConnection>();
   readonly #totals: ServerSummary = { connections: 0, rejected: 0, records: 0, bytes: 0 };
   /** Counted once per connection, as it is turned away or closes: nothing per record. */
   readonly #rejectedBy: Record<RejectReason, number> = {
@@ -220,9 +222,8 @@ class Server implements EchoServer {
     const connection = new EchoConnection(session ?? conn, deadline);
     if (session) this.#sessions.set(connection, session);
     if (maxDurationMs !== undefined) deadline.limit(maxDurationMs);
-    const { signal } = deadline;
     // Accepted while the server starts stopping, it is drained like the others.
-    this.#active.add(connection);
+    const entry = this.#active.add(connection);
 
     let reason: CloseReason;
     let failure: Error | undefined;
@@ -230,15 +231,15 @@ class Server implements EchoServer {
       conn.setNoDelay(true);
       reason = await echoLoop(connection, this.#settings, this.#pool, this.#totals);
     } catch (error) {
-      reason = closeReason(error, signal);
+      reason = closeReason(error, deadline);
       if (reason === "reset" || reason === "error") failure = error as Error;
     } finally {
       // TLS: close_notify before the socket closes, still under the deadline; one the
       // drain ended has had its own.
-      if (session && !signal.aborted && !this.#drain.ended(connection)) await session.finish();
+      if (session && !deadline.aborted && !this.#drain.ended(connection)) await session.finish();
       deadline[Symbol.dispose]();
-      if (!signal.aborted) conn.close();
-      this.#active.delete(connection);
+      if (!deadline.aborted) conn.close();
+      this.#active.remove(entry);
       this.#admission.leave(conn.remoteAddr.hostname);
     }
     // However its loop ended meanwhile (the peer's end, a write after close_notify), a

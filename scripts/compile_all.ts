@@ -28,9 +28,10 @@ export const COMPILE_UNSTABLE = ["--unstable-net"] as const;
  * V8 flags compiled into every binary (and given to `deno task serve`): a young
  * generation of at most 8 MiB per semi-space. Seen here: a server under 32 loops of
  * new connections peaked at 123 MB RSS with V8's default, 81 MB with this, at the
- * same throughput (bench/RESULTS.md).
+ * same throughput (bench/RESULTS.md). And `gc()`, which the server calls once its
+ * connections stop coming, to give the heap's pages back (cli/idle_collect.ts).
  */
-export const V8_FLAGS = ["--v8-flags=--max-semi-space-size=8"] as const;
+export const V8_FLAGS = ["--v8-flags=--max-semi-space-size=8,--expose-gc"] as const;
 
 /** The file name of the binary for `target`. */
 export function assetName(target: string): string {

@@ -11,7 +11,7 @@ Deno.test("benchSettings() with no variable is the complete final run: 5 rounds 
   assert.equal(settings.idleConnections, 19_000);
   assert.deepEqual(settings.workloads, ["conn1", "conn32", "pp1", "pp32", "stream"]);
   assert.deepEqual(settings.phases, ["fresh", "churn"]);
-  assert.deepEqual(settings.extras, ["idle", "oneshot", "clientload"]);
+  assert.deepEqual(settings.extras, ["idle", "oneshot", "clientload", "tls"]);
   assert.equal(settings.complete, true);
   assert.equal(settings.resume, false);
 });
@@ -48,6 +48,6 @@ Deno.test("benchSettings() names the variable and the value it cannot read", () 
   });
   assert.throws(() => benchSettings(from({ BENCH_ONLY: "pp32,pp64" })), {
     message:
-      'BENCH_ONLY names "pp64", which is none of conn1, conn32, pp1, pp32, stream, fresh, churn, idle, oneshot, clientload',
+      'BENCH_ONLY names "pp64", which is none of conn1, conn32, pp1, pp32, stream, fresh, churn, idle, oneshot, clientload, tls',
   });
 });

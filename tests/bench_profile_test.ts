@@ -6,7 +6,7 @@ Deno.test("profiledCommand() adds --cpu-prof or --trace-gc to the runtime, keepi
   const cpu = profiledCommand(PEERS.echoprobe, "cpu", "/tmp/p/");
   assert.deepEqual(cpu.slice(1, 5), ["run", "--cpu-prof", "--cpu-prof-dir=/tmp/p/", "--allow-net"]);
   const gc = profiledCommand(PEERS.echoprobe, "gc", "/tmp/p/");
-  assert.ok(gc.includes("--v8-flags=--max-semi-space-size=8,--trace-gc"), gc.join(" "));
+  assert.ok(gc.includes("--v8-flags=--max-semi-space-size=8,--expose-gc,--trace-gc"), gc.join(" "));
   assert.deepEqual(profiledCommand(PEERS.bare, "gc", "/tmp/p/").slice(1, 3), [
     "run",
     "--v8-flags=--trace-gc",

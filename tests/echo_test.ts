@@ -137,3 +137,49 @@ Deno.test("echoLoop() batches small records into a larger buffer only while the 
   assert.equal(conn.written.length, 4);
   connection.deadline[Symbol.dispose]();
 });
+
+Deno.test("echoLoop() reads one record at a time while records come one at a time", async () => {
+  const budget = new BufferBudget(1024 * 1024);
+  const pool = new BufferPool({ mode: "record", recordSize: 250 });
+  using timer = new DeadlineTimer(10_000);
+  const conn = new ScriptedConn();
+  const connection = new EchoConnection(conn, timer.start(() => conn.close()));
+  const loop = echoLoop(connection, settings(250, budget), pool, { records: 0, bytes: 0 });
+  for (let record = 0; record < 40; record++) {
+    conn.push(new Uint8Array(250).fill(record));
+    await waitFor(() => conn.written.length === record + 1, `echo ${record}`);
+    assert.deepEqual(conn.written[record], new Uint8Array(250).fill(record));
+  }
+  conn.push(null);
+  assert.equal(await loop, "eof");
+  // A read of exactly one record is the runtime's fast path; a larger buffer is tried
+  // now and then (twice after 2 full reads, after 4, 8, 16), in case records batch.
+  const oneRecord = conn.readSizes.filter((size) => size === 250).length;
+  assert.ok(oneRecord >= 33, `${oneRecord} of ${conn.readSizes.length} reads asked for 250 bytes`);
+  connection.deadline[Symbol.dispose]();
+});
+
+Deno.test("echoLoop() reads records sent back to back into a buffer that grows", async () => {
+  const budget = new BufferBudget(1024 * 1024);
+  const pool = new BufferPool({ mode: "record", recordSize: 250 });
+  using timer = new DeadlineTimer(10_000);
+  const conn = new ScriptedConn();
+  const connection = new EchoConnection(conn, timer.start(() => conn.close()));
+  const totals = { records: 0, bytes: 0 };
+  const loop = echoLoop(connection, settings(250, budget), pool, totals);
+  const sent = Uint8Array.from({ length: 250 * 256 }, (_, i) => i % 251);
+  conn.push(sent);
+  conn.push(null);
+  assert.equal(await loop, "eof");
+  assert.deepEqual(conn.readSizes.slice(0, 5), [250, 250, 500, 1000, 2000]);
+  assert.ok(conn.readSizes.length < 20, `${conn.readSizes.length} reads`);
+  const echoed = new Uint8Array(conn.written.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of conn.written) {
+    echoed.set(chunk, at);
+    at += chunk.length;
+  }
+  assert.deepEqual(echoed, sent);
+  assert.deepEqual(totals, { records: 256, bytes: sent.length });
+  connection.deadline[Symbol.dispose]();
+});

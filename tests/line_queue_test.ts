@@ -79,6 +79,17 @@ Deno.test("LineQueue drops and counts lines beyond its capacity while the output
   assert.equal(lines.dropped, 990);
 });
 
+Deno.test("LineQueue counts its capacity in bytes: a line of wide characters that does not fit is dropped", async () => {
+  const output = new TestOutput();
+  using lines = new LineQueue(output, { batchMs: 20, capacity: 16 });
+  lines.write("é".repeat(5)); // 10 bytes and the newline: 11 of 16
+  lines.write("è".repeat(3)); // 6 characters of room left, 7 bytes needed
+  lines.write("abcd"); // 5 bytes: fits
+  await lines.drain(1_000);
+  assert.equal(output.text, `${"é".repeat(5)}\nabcd\n`);
+  assert.equal(lines.dropped, 1);
+});
+
 Deno.test("LineQueue ends its writing, not the program, when the output is gone", async () => {
   for (
     const gone of [
