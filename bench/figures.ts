@@ -117,12 +117,15 @@ function row(
   const test = (value: number) =>
     op === ">=" ? value >= bound : op === ">" ? value > bound : value <= bound;
   const summary = summarize(perRound);
+  // A median that rounds to the bound shows one more decimal: "0.95, missed" would not say why.
+  const hidden = summary !== undefined && Number(summary.median.toFixed(digits)) === bound &&
+    summary.median !== bound;
   return {
     figure,
     target: `${op} ${bound}${unit}`,
     values: perRound,
     unit,
-    digits,
+    digits: hidden ? digits + 1 : digits,
     met: summary ? test(summary.median) : undefined,
     crosses: summary ? test(summary.min) !== test(summary.max) : false,
   };

