@@ -73,8 +73,14 @@ export interface ClientLoadSample {
   first: "client" | "echoload";
 }
 
+/** What bench reads of a client's load report: exchanges per second, failed probes. */
+export interface LoadReport {
+  perSecond: number;
+  failed: number;
+}
+
 /** The load report among the client's `--json` lines. */
-export function loadReport(stdout: string): { perSecond: number; failed: number } | undefined {
+export function loadReport(stdout: string): LoadReport | undefined {
   for (const line of stdout.split("\n")) {
     if (!line.startsWith("{")) continue;
     const object = JSON.parse(line);
@@ -83,6 +89,29 @@ export function loadReport(stdout: string): { perSecond: number; failed: number 
     }
   }
   return undefined;
+}
+
+/**
+ * Runs `command` (an `echoprobe client` load run with `--json`) on core 1 and reads its
+ * load report; a run that failed probes still reports them (and exits 1).
+ *
+ * @throws {Error} When it printed no load report, with its exit code and stderr.
+ */
+export async function clientLoadRun(command: string[]): Promise<LoadReport> {
+  const result = await new Deno.Command("taskset", {
+    args: ["-c", "1", ...command],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const report = loadReport(new TextDecoder().decode(result.stdout));
+  if (!report) {
+    throw new Error(
+      `The client's load run printed no load report (exit ${result.code}): ${
+        new TextDecoder().decode(result.stderr).trim()
+      }`,
+    );
+  }
+  return report;
 }
 
 /**
@@ -96,30 +125,15 @@ export async function clientLoad(
   fileLimit: number,
 ): Promise<ClientLoadSample> {
   const runClient = async () => {
-    const result = await new Deno.Command("taskset", {
-      args: [
-        "-c",
-        "1",
-        ...oneShotCommand(server.port),
-        "--concurrency",
-        "32",
-        "--reuse",
-        "--duration",
-        `${seconds}s`,
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(result.stdout);
-    const report = loadReport(stdout);
-    if (!report) {
-      throw new Error(
-        `The client's load run printed no load report (exit ${result.code}): ${
-          new TextDecoder().decode(result.stderr).trim()
-        }`,
-      );
-    }
+    const report = await clientLoadRun([
+      ...oneShotCommand(server.port),
+      "--concurrency",
+      "32",
+      "--reuse",
+      "--duration",
+      `${seconds}s`,
+      "--json",
+    ]);
     if (report.failed > 0) log(`  ! client load mode: ${report.failed} probes failed`);
     return report;
   };

@@ -17,7 +17,7 @@
  */
 
 import { BUILD, ROOT } from "./config.ts";
-import { loadReport } from "./client_figures.ts";
+import { clientLoadRun } from "./client_figures.ts";
 import { BACKLOG, echoprobeCommand, PEERS, RunningServer } from "./servers.ts";
 import { listeningPort, log, output, signalChild, waitUntil } from "./system.ts";
 import { parseEcholoadLine } from "./workloads.ts";
@@ -215,36 +215,22 @@ export async function measureTls(
   }
   if (workload === "tlsConn32") {
     // It exits 1 when a probe failed: the report says how many.
-    const result = await new Deno.Command("taskset", {
-      args: [
-        "-c",
-        "1",
-        Deno.execPath(),
-        "run",
-        "--allow-net",
-        `--allow-read=${BUILD}`,
-        `${ROOT}main.ts`,
-        "client",
-        `127.0.0.1:${port}`,
-        "--ca",
-        TLS_FILES.cert,
-        "--concurrency",
-        "32",
-        "--duration",
-        `${seconds}s`,
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const report = loadReport(new TextDecoder().decode(result.stdout));
-    if (!report) {
-      throw new Error(
-        `The client printed no load report (exit ${result.code}): ${
-          new TextDecoder().decode(result.stderr).trim()
-        }`,
-      );
-    }
+    const report = await clientLoadRun([
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      `--allow-read=${BUILD}`,
+      `${ROOT}main.ts`,
+      "client",
+      `127.0.0.1:${port}`,
+      "--ca",
+      TLS_FILES.cert,
+      "--concurrency",
+      "32",
+      "--duration",
+      `${seconds}s`,
+      "--json",
+    ]);
     return { value: report.perSecond, errors: report.failed };
   }
   const started = performance.now();
