@@ -127,11 +127,11 @@ const UNBATCH_AFTER_SMALL_READS = 2;
  * most 16 KiB; an idle connection holds little) and doubles each time a read fills
  * it, up to 256 KiB for records of up to 64 KiB, one record for larger ones: it
  * grows with the bytes that arrive, not with the record size. Growth past the first
- * buffer comes out of `settings.budget`. A connection that needs more room to hold
- * its record waits for it, unread, while its deadline runs; growth that only batches
- * reads is skipped when the budget has no room. The buffer of a record larger than
- * 64 KiB is given back as soon as it holds no partial record, and so is any grown
- * buffer while other connections wait for the budget.
+ * buffer comes out of `settings.budget`. A connection that needs room for its record
+ * reserves it whole and waits for it, unread, while its deadline runs; growth that
+ * only batches is skipped without room, and past 64 KiB where it would leave less
+ * than half the budget. A record's buffer past 64 KiB is given back once it holds no
+ * partial record, and any grown buffer while other connections wait for the budget.
  *
  * In record mode, a connection whose records come one at a time (ping-pong) reads
  * one record at a time: batching starts after two reads in a row filled one record,
@@ -163,12 +163,10 @@ export async function echoLoop(
   const maxBuffer = large ? unit : MAX_BATCH_SIZE - (MAX_BATCH_SIZE % unit);
   const { maxBytes, budget } = settings;
   let buffer = pool.take();
-  // One record's room at the start of `buffer` (the whole buffer until it grows past a
-  // record, and always in stream mode), as a view made once per buffer: echoing a
-  // record from a grown buffer then allocates nothing.
+  // One record's room at the start of `buffer` (all of it until it grows past a record,
+  // and in stream mode), a view made once per buffer: echoing one allocates nothing.
   let first = buffer;
-  // What a read fills: `buffer`, or `first` while records come one at a time.
-  let view = buffer;
+  let view = buffer; // what a read fills: `buffer`, or `first` while records come singly
   let fullReads = 0; // reads in a row that filled `first`, while reading into it
   let smallReads = 0; // reads in a row into the grown buffer that `first` would have held
   let batchAfter = BATCH_AFTER_FULL_READS;
@@ -194,10 +192,8 @@ export async function echoLoop(
       const whole = filled - (filled % unit);
       if (whole > 0) {
         if (connection.bytes + whole > maxBytes) return "limit";
-        // Nothing more is read until the echo is written: a peer that does not read
-        // its echo stops being read, and its bytes wait in the kernel, not here.
-        // One write almost always takes the whole echo: no writeAll() call, and its
-        // promise, per record.
+        // Nothing more is read until the echo is written (a peer that does not read its
+        // echo stops being read). One write almost always takes it all: no writeAll().
         const echo = whole === view.length
           ? view
           : whole === first.length
@@ -228,19 +224,22 @@ export async function echoLoop(
           smallReads = 0;
         }
       } else if (filled === buffer.length && buffer.length < maxBuffer) {
-        const size = Math.min(buffer.length * 2, maxBuffer);
+        // Part of a record that does not fit: the buffer grows up to one record, whose room
+        // is reserved whole, once, waiting unread (the deadline runs) until there is room.
+        const size = Math.min(buffer.length * 2, buffer.length < unit ? unit : maxBuffer);
         if (buffer.length < unit) {
-          // Part of a record that does not fit: wait for room for the whole record,
-          // unread (the deadline runs), so that a reservation always completes one.
-          const wanted = Math.max(size, unit);
-          if (wanted > held) {
-            await budget.reserve(wanted - held, deadline.signal);
-            held = wanted;
+          if (unit > held) {
+            await budget.reserve(unit - held, deadline.signal);
+            held = unit;
           }
         } else if (buffer === first && !stream && ++fullReads < batchAfter) {
           continue; // one full read is what one record at a time does too
         } else if (size > held) {
-          if (!budget.tryReserve(size - held)) continue; // only batching would gain
+          // Only batching would gain: not without room, nor past 64 KiB where that would
+          // leave less than half the budget (an idle connection keeps its buffer).
+          const after = budget.available - (size - held);
+          if (size > MAX_BUFFER_SIZE && after < budget.total / 2) continue;
+          if (!budget.tryReserve(size - held)) continue;
           held = size;
         }
         fullReads = 0;
@@ -263,6 +262,7 @@ export async function echoLoop(
         }
       } else {
         smallReads = 0;
+        fullReads = 0; // a read that did not fill the buffer: "in a row" starts again
       }
     }
   } catch (error) {

@@ -100,12 +100,17 @@ export class LiveList<T extends object> implements Iterable<T> {
     this.#size = 0;
   }
 
-  /** The values, first added first. */
+  /**
+   * The values, first added first. A loop may remove the value it was given (a
+   * connection that closes as it is checked) and add values; if it also removes the
+   * value after it, the loop ends there, early, rather than yield a removed value.
+   */
   *[Symbol.iterator](): Iterator<T> {
-    for (let entry = this.#first; entry;) {
-      const { value, next } = entry; // the value yielded may be removed meanwhile
-      entry = next;
-      yield value!;
+    for (let entry = this.#first; entry !== undefined && entry.value !== undefined;) {
+      const { value, next } = entry;
+      yield value;
+      // Removed meanwhile, its links are cleared: go on from the entry after it, as it was.
+      entry = entry.value !== undefined ? entry.next : next;
     }
   }
 }

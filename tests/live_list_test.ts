@@ -44,3 +44,29 @@ Deno.test("LiveList lets the value just yielded be removed during iteration", ()
   assert.deepEqual(seen, ["a", "b", "c", "d"]);
   assert.equal(list.size, 0);
 });
+
+Deno.test("LiveList: a loop that removes the value after the one it was given ends early, yielding no removed value", () => {
+  const list = new LiveList<{ n: number }>();
+  const entries = [1, 2, 3, 4].map((n) => list.add({ n }));
+  const seen: number[] = [];
+  for (const value of list) {
+    seen.push(value.n);
+    if (value.n === 2) {
+      list.remove(entries[1]!); // itself
+      list.remove(entries[2]!); // and the next
+    }
+  }
+  assert.deepEqual(seen, [1, 2]);
+  assert.deepEqual([...list].map((value) => value.n), [1, 4]);
+});
+
+Deno.test("LiveList: a loop that adds values sees them", () => {
+  const list = new LiveList<{ n: number }>();
+  list.add({ n: 1 });
+  const seen: number[] = [];
+  for (const value of list) {
+    seen.push(value.n);
+    if (value.n < 3) list.add({ n: value.n + 1 });
+  }
+  assert.deepEqual(seen, [1, 2, 3]);
+});
