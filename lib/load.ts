@@ -11,6 +11,7 @@ import { delay } from "./delay.ts";
 import { type ErrorCode, ProbeError } from "./errors.ts";
 import { loadBufferBytes } from "./exchange.ts";
 import { type ProbeOptions, Prober, type ProbeResult, probeSettings } from "./probe.ts";
+import { LoadIntervals } from "./load_intervals.ts";
 import { ProbeStats } from "./stats.ts";
 
 /** Options of {@linkcode load}: those of a probe, and how much load. */
@@ -161,10 +162,8 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
   const stats = new ProbeStats();
   const started = performance.now();
   const startedAt = Date.now();
-  // Only when intervals are asked for: one more histogram count per probe, and a new
-  // ProbeStats once a second, never an allocation per probe.
-  let second = onInterval ? new ProbeStats() : undefined;
-  let secondStartMs = 0;
+  // Only when intervals are asked for: one more histogram count per probe.
+  const second = onInterval && new LoadIntervals(startedAt, onInterval);
   let next = 0; // the index of the next probe, over all loops
   const progress = (elapsedMs = performance.now() - started): LoadProgress => {
     const { transmitted, received } = stats.summary();
@@ -176,26 +175,9 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
       p99Ms: stats.percentile(99),
     };
   };
-  const endInterval = (elapsedMs: number) => {
-    if (!onInterval || !second) return;
-    const figures = second.summary();
-    onInterval({
-      startedAt: new Date(startedAt + secondStartMs),
-      startMs: secondStartMs,
-      elapsedMs,
-      ok: figures.received,
-      failed: figures.transmitted - figures.received,
-      p50Ms: figures.p50Ms,
-      p99Ms: figures.p99Ms,
-      maxMs: figures.maxMs,
-      errors: figures.errors,
-    });
-    second = new ProbeStats();
-    secondStartMs = elapsedMs;
-  };
   const tick = () => {
     const elapsedMs = performance.now() - started;
-    endInterval(elapsedMs);
+    second?.end(elapsedMs);
     onProgress?.(progress(elapsedMs));
   };
   const ticker = onProgress || onInterval ? setInterval(tick, 1_000) : undefined;
@@ -265,9 +247,7 @@ export async function load(options: LoadOptions): Promise<LoadReport> {
   }
   const end = progress();
   // The part second left, or the whole run when it was shorter than a second.
-  if (second && (second.summary().transmitted > 0 || secondStartMs === 0)) {
-    endInterval(end.elapsedMs);
-  }
+  if (second?.worthEnding) second.end(end.elapsedMs);
   const summary = stats.summary();
   const seconds = end.elapsedMs / 1000;
   return {

@@ -55,27 +55,14 @@ export interface Writer {
  * assert.deepEqual(record, new Uint8Array(250).fill(7));
  * ```
  */
-export async function readFull(
+export function readFull(
   reader: Reader,
   buffer: Uint8Array,
   signal?: AbortSignal,
   start = 0,
   onRead?: (filled: number) => void,
 ): Promise<number> {
-  let filled = start;
-  try {
-    while (filled < buffer.length) {
-      signal?.throwIfAborted();
-      const n = await reader.read(filled === 0 ? buffer : buffer.subarray(filled));
-      if (n === null) break;
-      filled += n;
-      onRead?.(filled);
-    }
-  } catch (error) {
-    signal?.throwIfAborted();
-    throw error;
-  }
-  return filled;
+  return readAtLeast(reader, buffer, buffer.length, signal, start, onRead);
 }
 
 /**
@@ -120,9 +107,9 @@ export async function writeAll(
 }
 
 /**
- * Reads until `buffer` holds at least `min` bytes or the stream ends. Unlike
- * `readFull()`, each read may fill the buffer past `min`: what it brings beyond is
- * there to be seen.
+ * Reads until `buffer` holds at least `min` bytes or the stream ends; each read may
+ * fill the buffer past `min`, and what it brings beyond is there to be seen.
+ * `readFull()` is this with `min` the buffer's length.
  *
  * @param reader Where the bytes come from.
  * @param buffer Where they go, from `start`; longer than `min` to see what follows.

@@ -7,8 +7,8 @@
 
 import { delay } from "./delay.ts";
 import type { LoadInterval, LoadProgress } from "./load.ts";
+import { LoadIntervals } from "./load_intervals.ts";
 import { probeSettings } from "./probe_options.ts";
-import { ProbeStats } from "./stats.ts";
 import { UdpProber } from "./udp_probe.ts";
 import type { UdpEvent, UdpProbeOptions } from "./udp_probe_options.ts";
 import type { UdpSummary } from "./udp_stats.ts";
@@ -109,40 +109,22 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
   const timer = durationMs === undefined || rate !== undefined
     ? undefined
     : setTimeout(onAbort, durationMs);
+  const startedAt = Date.now();
   // Only when intervals are asked for: each probe's outcome also goes to the second's.
-  let second = onInterval ? new ProbeStats() : undefined;
+  const second = onInterval && new LoadIntervals(startedAt, onInterval);
   const onEvent = second && ((event: UdpEvent) => {
     if (event.kind !== "probe") return; // duplicates and late replies: in the summary
-    if (event.ok) second!.success(event.reply.latencyMs);
-    else second!.failure(event.error.code);
+    if (event.ok) second.success(event.reply.latencyMs);
+    else second.failure(event.error.code);
   });
   await using prober = new UdpProber(options, onEvent);
   const { stats } = prober;
   const started = performance.now();
-  const startedAt = Date.now();
-  let secondStartMs = 0;
-  const endInterval = (elapsedMs: number) => {
-    if (!onInterval || !second) return;
-    const figures = second.summary();
-    onInterval({
-      startedAt: new Date(startedAt + secondStartMs),
-      startMs: secondStartMs,
-      elapsedMs,
-      ok: figures.received,
-      failed: figures.transmitted - figures.received,
-      p50Ms: figures.p50Ms,
-      p99Ms: figures.p99Ms,
-      maxMs: figures.maxMs,
-      errors: figures.errors,
-    });
-    second = new ProbeStats();
-    secondStartMs = elapsedMs;
-  };
   const ticker = onProgress === undefined && onInterval === undefined
     ? undefined
     : setInterval(() => {
       const elapsedMs = performance.now() - started;
-      endInterval(elapsedMs);
+      second?.end(elapsedMs);
       if (!onProgress) return;
       const { transmitted, received } = stats.summary();
       onProgress({
@@ -167,7 +149,7 @@ export async function udpLoad(options: UdpLoadOptions): Promise<UdpLoadReport> {
     clearInterval(ticker);
     options.signal?.removeEventListener("abort", onAbort);
   }
-  endInterval(performance.now() - started); // the rest, to the last probe decided
+  second?.end(performance.now() - started); // the rest, to the last probe decided
   const summary = stats.summary();
   const seconds = elapsedMs / 1000;
   const bytes = summary.received * size;

@@ -10,6 +10,7 @@ import {
   SHUTDOWN_REASON,
 } from "../lib/echo.ts";
 import { waitFor } from "./helpers.ts";
+import { ScriptedConn } from "./scripted_conn.ts";
 
 Deno.test("closeReason() tells a shutdown, a limit and a timeout apart by the abort reason", () => {
   const aborted = (reason: unknown) => AbortSignal.abort(reason);
@@ -30,50 +31,6 @@ Deno.test("closeReason() without an abort: reset for a peer's reset, error other
   assert.equal(closeReason(new Deno.errors.BadResource("closed"), live), "error");
   assert.equal(closeReason(new Error("boom"), live), "error");
 });
-
-/**
- * A connection scripted by the test: reads take what was pushed (a read waits while
- * nothing is), writes are kept. Records the size of every read buffer it is given.
- */
-class ScriptedConn {
-  readonly readSizes: number[] = [];
-  readonly written: Uint8Array[] = [];
-  #pending: Uint8Array[] = [];
-  #ended = false;
-  #wake: (() => void) | undefined;
-  #closed: Error | undefined;
-
-  push(bytes: Uint8Array | null): void {
-    if (bytes === null) this.#ended = true;
-    else this.#pending.push(bytes);
-    this.#wake?.();
-  }
-
-  close(): void {
-    this.#closed = new Deno.errors.BadResource("Bad resource ID");
-    this.#wake?.();
-  }
-
-  async read(p: Uint8Array): Promise<number | null> {
-    this.readSizes.push(p.length);
-    while (this.#pending.length === 0 && !this.#ended && !this.#closed) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-    if (this.#closed) throw this.#closed;
-    const next = this.#pending[0];
-    if (!next) return null;
-    const n = Math.min(p.length, next.length);
-    p.set(next.subarray(0, n));
-    if (n === next.length) this.#pending.shift();
-    else this.#pending[0] = next.subarray(n);
-    return n;
-  }
-
-  write(p: Uint8Array): Promise<number> {
-    this.written.push(p.slice());
-    return Promise.resolve(p.length);
-  }
-}
 
 function settings(recordSize: number, budget: BufferBudget): EchoSettings {
   return { mode: "record", recordSize, maxBytes: Infinity, budget };
